@@ -1,0 +1,150 @@
+"""Case-level fields: the header block, the reviewer's credentials, the patient, and dates
+that 2014 letters give only in the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+from .dates import DATE, parse_date
+from .schema import Dates, Patient, Reviewer
+
+_HEADER_LABELS = {
+    # field -> label as printed; words may be split across lines by PDF extraction
+    "assigned": r"Date\s+Assigned",
+    "injury": r"Date\s+of\s+Injury",
+    "decision": r"Decision\s+Date",
+    "ur_denial": r"UR\s+Denial\s+Date",
+    "application_received": r"Application\s+Received",
+}
+_CASE_NUMBER = re.compile(r"Case\s+Number\s*:?\s*([A-Z]{2}\d{2}-\d{5,8})")
+_PRIORITY = re.compile(r"Priority\s*:?\s*(Standard|Expedited)\b", re.I)
+
+
+def parse_header(header: str) -> tuple[Optional[str], Optional[str], Dates]:
+    """(case number, priority, dates) from the first-page header block."""
+    case_number = _CASE_NUMBER.search(header)
+    priority = _PRIORITY.search(header)
+    return (
+        case_number.group(1) if case_number else None,
+        priority.group(1).lower() if priority else None,
+        Dates(**_header_dates(header)),
+    )
+
+
+def _header_dates(header: str) -> dict[str, Optional[dt.date]]:
+    found: dict[str, Optional[dt.date]] = {}
+    labels = []
+    for field, label in _HEADER_LABELS.items():
+        match = re.search(label + r"\s*:", header)
+        if match:
+            labels.append((match.start(), match.end(), field))
+            value = re.match(rf"\s*({DATE})", header[match.end():])
+            found[field] = parse_date(value.group(1)) if value else None
+    if labels and any(value is None for value in found.values()):
+        # Extraction that prints every label before any value ("Date Assigned: Date of Injury:
+        # 11/30/2016 10/11/2016"): pair labels and dates in the order they stand.
+        labels.sort()
+        dates = [parse_date(m.group(0)) for m in re.finditer(DATE, header[labels[0][0]:])]
+        if len(dates) == len(labels):
+            found = {field: date for (_, _, field), date in zip(labels, dates, strict=True)}
+    return found
+
+
+# Specialty names that hold "and"/"&" themselves; a prose list is split on "and" elsewhere.
+_JOINED_SPECIALTIES = {
+    "physical medicine and rehabilitation", "allergy and immunology", "child and adolescent psychiatry",
+    "colon and rectal surgery", "hospice and palliative medicine", "obstetrics and gynecology",
+    "public health and general preventive medicine", "head and neck surgery", "nuclear medicine and radiology",
+}
+_PROSE_CREDENTIALS = re.compile(r"The\s+expert\s+reviewer\s+is\s+(?P<body>.*?)\.\s+(?:He/she|He|She|The)\b", re.I | re.S)
+
+
+def parse_reviewer(credentials: str) -> Reviewer:
+    """The reviewer's states, specialties and subspecialties, from either layout's wording."""
+    text = " ".join(credentials.split())
+    labelled = re.search(
+        r"State\(s\)\s+of\s+Licensure\s*:\s*(?P<states>.*?)\s*Certification\(s\)\s*/\s*Specialty\s*:\s*(?P<specialties>.*)",
+        text,
+    )
+    if labelled:
+        subspecialties = re.search(r"\s*Sub-?specialt(?:y|ies)\s*:\s*(?P<sub>.*)$", labelled.group("specialties"), re.I)
+        specialties = labelled.group("specialties")[: subspecialties.start()] if subspecialties else labelled.group("specialties")
+        return Reviewer(
+            licensure_states=_split_list(labelled.group("states"), on_and=False),
+            specialties=_split_list(specialties, on_and=False),
+            subspecialties=_split_list(subspecialties.group("sub"), on_and=False) if subspecialties else [],
+        )
+    prose = _PROSE_CREDENTIALS.search(text)
+    body = prose.group("body") if prose else text
+    specialties = re.search(r"Board\s+Certified\s+in\s+(.*?)(?:,?\s+(?:has|and\s+has|and\s+is|is)\b|$)", body, re.I)
+    subspecialties = re.search(r"subspecialt(?:y|ies)\s+in\s+(.*?)(?:,?\s+(?:and\s+)?(?:is|has)\b|$)", body, re.I)
+    states = re.search(r"licensed\s+to\s+practice\s+in\s+(.*?)$", body, re.I)
+    return Reviewer(
+        licensure_states=_split_list(states.group(1), on_and=True) if states else [],
+        specialties=_split_list(specialties.group(1), on_and=True) if specialties else [],
+        subspecialties=_split_list(subspecialties.group(1), on_and=True) if subspecialties else [],
+    )
+
+
+def _split_list(text: str, *, on_and: bool) -> list[str]:
+    """"Texas,New York" -> two; in prose, "X and Pain Management" splits unless X-and-Y is one name."""
+    pieces = [piece.strip(" .;") for piece in text.split(",")]
+    items: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        if not on_and:
+            items.append(piece)
+            continue
+        atoms = re.split(r"\s+(and|&)\s+", re.sub(r"^(?:and|&)\s+", "", piece))
+        words, joiners = atoms[0::2], atoms[1::2]
+        current = words[0]
+        for joiner, word in zip(joiners, words[1:], strict=True):
+            joined = f"{current} {joiner} {word}"
+            if re.sub(r"\s*&\s*", " and ", joined).lower() in _JOINED_SPECIALTIES:
+                current = joined
+            else:
+                items.append(current)
+                current = word
+        items.append(current)
+    return [item for item in items if item]
+
+
+_AGE_SEX = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]old\b(?:\s+(?:\w+\s+){0,2}?(male|female|man|woman|gentleman|lady)\b)?", re.I)
+_SEXES = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
+
+
+def parse_patient(summary: str) -> Patient:
+    """Age and sex from the summary's first "NN year old male/female"."""
+    match = _AGE_SEX.search(summary)
+    if not match:
+        return Patient()
+    age = int(match.group(1))
+    sex = _SEXES[match.group(2).lower()] if match.group(2) else None
+    return Patient(age=age if 0 < age < 120 else None, sex=sex)
+
+
+_INJURY_IN_SUMMARY = re.compile(
+    rf"(?:date\s+of\s+(?:the\s+)?injury|injury\s+date|DOI)\s*(?:is|was|of|on|:)?\s*({DATE})"
+    rf"|(?:injur(?:y|ed)|accident)\b[^.]{{0,40}}?\bon\s+({DATE})",
+    re.I,
+)
+_UR_DENIAL_IN_TEXT = re.compile(
+    rf"(?:utilization\s+review|\bUR\b)[^.]*?(?:denied|non-?certified|not\s+certified|modified)[^.]*?({DATE})"
+    rf"|(?:utilization\s+review|\bUR\b)[^.]*?({DATE})[^.]*?(?:denied|non-?certified|not\s+certified|modified)",
+    re.I | re.S,
+)
+
+
+def injury_date_in(summary: str) -> Optional[dt.date]:
+    """The date of injury as the summary states it, when the letter has no header."""
+    match = _INJURY_IN_SUMMARY.search(summary)
+    return parse_date(match.group(1) or match.group(2)) if match else None
+
+
+def ur_denial_date_in(text: str) -> Optional[dt.date]:
+    """The UR denial date as the text states it ("UR ... denied ... on 05/27/2014")."""
+    match = _UR_DENIAL_IN_TEXT.search(text)
+    return parse_date(match.group(1) or match.group(2)) if match else None

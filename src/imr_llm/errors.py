@@ -1,0 +1,15 @@
+"""Errors that belong to one document: the batch reports them on that document's row and goes on."""
+
+from __future__ import annotations
+
+
+class DocumentError(Exception):
+    """A document could not be turned into a Determination; the message is one line."""
+
+
+class ReadError(DocumentError):
+    """The file could not be read as a letter (missing, unreadable, no text layer, ...)."""
+
+
+class LayoutError(DocumentError):
+    """The text is not in a layout the deterministic parser knows, or holds no decision."""

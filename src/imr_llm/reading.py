@@ -1,0 +1,89 @@
+"""Stage 1, read: a path to a PDF or text file, or a string of text, becomes the letter's text.
+
+The text returned here is the one every span indexes, so all normalisation happens here and
+nowhere later: line ends become ``\\n``, and PDFium's marker for a hyphen it joined at a line
+break becomes ``-``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+from .errors import ReadError
+
+Source = Union[str, "os.PathLike[str]"]
+
+SUFFIXES = (".pdf", ".txt")
+
+# PDFium writes U+FFFE where a word was hyphenated across a line ("non\ufffecertified").
+_TRANSLATE = str.maketrans({"\ufffe": "-", "\x00": None, "\f": "\n", "\u00a0": " "})
+
+
+def normalize_text(text: str) -> str:
+    """The one text form the parser and the spans use: ``\\n`` line ends, no control marks."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
+
+
+def looks_like_path(source: Source) -> bool:
+    """A ``Path`` always; a ``str`` when it is one line naming a ``.pdf`` or ``.txt`` file."""
+    if isinstance(source, os.PathLike):
+        return True
+    return "\n" not in source and source.strip().lower().endswith(SUFFIXES)
+
+
+def read_text(source: Source) -> str:
+    """The normalised text of ``source``: a path to a ``.pdf``/``.txt`` file, or the text itself."""
+    if not looks_like_path(source):
+        return normalize_text(str(source))
+    path = Path(source)
+    if not path.is_file():
+        raise ReadError(f"no such file: {path}")
+    if path.suffix.lower() == ".pdf":
+        text = _read_pdf(path)
+    else:
+        text = _read_txt(path)
+    text = normalize_text(text)
+    if not text.strip():
+        scanned = " (a scanned PDF with no text layer?)" if path.suffix.lower() == ".pdf" else ""
+        raise ReadError(f"the document holds no text{scanned}")
+    return text
+
+
+def _read_txt(path: Path) -> str:
+    data = path.read_bytes()
+    if data.startswith(b"%PDF-"):
+        raise ReadError(f"{path.name} is a PDF named {path.suffix}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Letters saved from Word on Windows: cp1252 is the one other encoding seen in practice.
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"text is neither UTF-8 nor Windows-1252 (byte {exc.start})") from None
+
+
+def _read_pdf(path: Path) -> str:
+    import pypdfium2 as pdfium  # imported here so that `imr-llm --help` stays fast
+
+    try:
+        # The DWC's PDFs are AES-encrypted with an empty user password; PDFium opens them as is.
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = str(exc)
+        if "password" in reason.lower():
+            raise ReadError("the PDF is protected by a password") from None
+        raise ReadError(f"not a readable PDF ({reason.strip().rstrip('.')})") from None
+    try:
+        pages = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(pages)
+    finally:
+        pdf.close()

@@ -1,0 +1,126 @@
+"""The output contract (v1): what `extract` returns and `imr-llm extract` writes.
+
+Field names and vocabularies are fixed by docs/CONTRACT.md; downstream code, gold files and
+outside checks read them. Add fields freely; never rename or drop these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Optional, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Priority = Literal["standard", "expedited"]
+Sex = Literal["male", "female"]
+Verdict = Literal["upheld", "overturned"]
+CaseOutcome = Literal["upheld", "overturned", "partially_overturned"]
+Category = Literal[
+    "Pharmaceuticals",
+    "Rehabilitation",
+    "Diagnostic Testing",
+    "DMEPOS",
+    "Injection",
+    "Surgery",
+    "Evaluation & Management",
+    "Psych Services",
+    "Home Health",
+    "Programs",
+    "Transportation",
+    "Other",
+]
+BodyRegion = Literal[
+    "cervical spine",
+    "thoracic spine",
+    "lumbar spine",
+    "shoulder",
+    "elbow",
+    "wrist/hand",
+    "hip",
+    "knee",
+    "ankle/foot",
+    "head",
+    "other",
+]
+Reason = Literal[
+    "exceeds_guideline_quantity",
+    "no_functional_improvement",
+    "insufficient_documentation",
+    "not_recommended",
+    "criteria_not_met",
+    "can_transition_to_home_program",
+    "meets_guidelines",
+    "other",
+]
+GuidelineSource = Literal["MTUS", "ODG", "ACOEM", "Other"]
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
+BODY_REGIONS: tuple[str, ...] = get_args(BodyRegion)
+REASONS: tuple[str, ...] = get_args(Reason)
+
+Span = tuple[int, int]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Citation(_Model):
+    source: GuidelineSource
+    title: Optional[str] = None
+    year: Optional[int] = None
+    sections: list[str] = Field(default_factory=list)
+    pages: Optional[str] = None
+    text: str
+
+
+class Guidelines(_Model):
+    claims_administrator: list[Citation] = Field(default_factory=list)
+    maximus: list[Citation] = Field(default_factory=list)
+
+
+class Decision(_Model):
+    item: str
+    outcome: Verdict
+    # Null only where nothing decided it: the parser's keyword rules found no match.
+    category: Optional[Category] = None
+    subcategory: Optional[str] = None
+    medication: Optional[str] = None
+    quantity: Optional[int] = None
+    body_regions: list[BodyRegion] = Field(default_factory=list)
+    guidelines: Guidelines = Field(default_factory=Guidelines)
+    reasons: list[Reason] = Field(default_factory=list)
+    rationale: str
+    item_span: Span
+    rationale_span: Span
+
+
+class Dates(_Model):
+    assigned: Optional[dt.date] = None
+    injury: Optional[dt.date] = None
+    decision: Optional[dt.date] = None
+    ur_denial: Optional[dt.date] = None
+    application_received: Optional[dt.date] = None
+
+
+class Reviewer(_Model):
+    licensure_states: list[str] = Field(default_factory=list)
+    specialties: list[str] = Field(default_factory=list)
+    subspecialties: list[str] = Field(default_factory=list)
+
+
+class Patient(_Model):
+    age: Optional[int] = None
+    sex: Optional[Sex] = None
+
+
+class Determination(_Model):
+    case_number: Optional[str] = None
+    priority: Optional[Priority] = None
+    dates: Dates = Field(default_factory=Dates)
+    reviewer: Reviewer = Field(default_factory=Reviewer)
+    patient: Patient = Field(default_factory=Patient)
+    diagnoses: list[str] = Field(default_factory=list)
+    outcome: CaseOutcome
+    decisions: list[Decision]
+    text: str = Field(repr=False)

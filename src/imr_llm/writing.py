@@ -1,0 +1,94 @@
+"""Stage 7, write: results as JSON Lines (one object per document) or CSV (one row per decision)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any, Iterable, Optional
+
+from .schema import Determination
+
+# An error row carries every contract key, empty, so that readers see one shape per line.
+_EMPTY_CASE: dict[str, Any] = {
+    "case_number": None,
+    "priority": None,
+    "dates": {"assigned": None, "injury": None, "decision": None, "ur_denial": None, "application_received": None},
+    "reviewer": {"licensure_states": [], "specialties": [], "subspecialties": []},
+    "patient": {"age": None, "sex": None},
+    "diagnoses": [],
+    "outcome": None,
+    "decisions": [],
+}
+
+
+def result_row(
+    source: str, determination: Optional[Determination], error: Optional[str], *, include_text: bool = False
+) -> dict[str, Any]:
+    """One document's JSON object: the Determination plus ``source`` and ``error``."""
+    if determination is None:
+        body = json.loads(json.dumps(_EMPTY_CASE))
+    else:
+        body = determination.model_dump(mode="json", exclude=None if include_text else {"text"})
+    return {"source": source, "error": error, **body}
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()  # each document's line is on disk as soon as it is done
+
+
+CSV_COLUMNS = [
+    "source", "error", "case_number", "priority", "date_assigned", "date_injury", "date_decision",
+    "date_ur_denial", "date_application_received", "reviewer_licensure_states", "reviewer_specialties",
+    "reviewer_subspecialties", "patient_age", "patient_sex", "diagnoses", "case_outcome",
+    "decision_index", "item", "outcome", "category", "subcategory", "medication", "quantity",
+    "body_regions", "reasons", "claims_administrator_guidelines", "maximus_guidelines",
+    "rationale", "item_start", "item_end", "rationale_start", "rationale_end",
+]
+
+
+_DECISION_SCALARS = ("item", "outcome", "category", "subcategory", "medication", "quantity", "rationale")
+
+
+def _join(values: list[Any]) -> str:
+    return "; ".join(str(value) for value in values)
+
+
+def csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A document's JSON object as CSV rows: one per decision, case fields repeated."""
+    dates, reviewer, patient = row["dates"], row["reviewer"], row["patient"]
+    case = {
+        "source": row["source"], "error": row["error"], "case_number": row["case_number"],
+        "priority": row["priority"], **{f"date_{key}": value for key, value in dates.items()},
+        "reviewer_licensure_states": _join(reviewer["licensure_states"]),
+        "reviewer_specialties": _join(reviewer["specialties"]),
+        "reviewer_subspecialties": _join(reviewer["subspecialties"]),
+        "patient_age": patient["age"], "patient_sex": patient["sex"],
+        "diagnoses": _join(row["diagnoses"]), "case_outcome": row["outcome"],
+    }
+    if not row["decisions"]:
+        return [case]
+    rows = []
+    for index, decision in enumerate(row["decisions"]):
+        guidelines = decision["guidelines"]
+        rows.append({
+            **case,
+            "decision_index": index,
+            **{key: decision[key] for key in _DECISION_SCALARS},
+            "body_regions": _join(decision["body_regions"]),
+            "reasons": _join(decision["reasons"]),
+            "claims_administrator_guidelines": _join([c["text"] for c in guidelines["claims_administrator"]]),
+            "maximus_guidelines": _join([c["text"] for c in guidelines["maximus"]]),
+            "item_start": decision["item_span"][0], "item_end": decision["item_span"][1],
+            "rationale_start": decision["rationale_span"][0], "rationale_end": decision["rationale_span"][1],
+        })
+    return rows
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerows(csv_rows(row))
+        out.flush()
