@@ -27,6 +27,7 @@ _ACOEM_CHAPTER = re.compile(r"(?:ACOEM\s+)?(?:Chapter\s+\d+\s+)?(?P<title>.+)", 
 _ALSO = re.compile(
     r"\s+and\s+(?:the\s+)?(?:Other\s+Medical\s+Treatment\s+Guidelines\s+)?"
     r"(?=Official\s+Disability|ODG\b|ACOEM\b|Other\s+Medical|https?://)", re.I)
+_NEXT_CHAPTER = re.compile(r";\s*(?=[A-Z][^;,]*\bchapter\b)", re.I)
 _OTHER_PREFIX = re.compile(r"^(?:Other\s+Medical\s+Treatment\s+Guidelines\s*)", re.I)
 _ODG_PREFIX = re.compile(r"^(?:Official\s+Disability\s+Guidelines\s*(?:\(ODG\))?|ODG)(?:\s+guidelines)?\s*[,:\-–]?\s*", re.I)
 _ACOEM_PREFIX = re.compile(
@@ -49,7 +50,8 @@ def parse_guideline(text: str) -> list[Citation]:
         clause = clause.strip().rstrip(".").strip()
         if re.match(r"Non-?MTUS\b", clause, re.I):
             clause = re.sub(r"^Non-?MTUS\s*(?:Citation)?\s*[:,]?\s*", "", clause, flags=re.I)
-            citations.extend(_non_mtus(part) for part in _ALSO.split(clause) if part.strip())
+            for part in _ALSO.split(clause):
+                citations.extend(_non_mtus_chapters(part))
         elif re.match(r"MTUS\b", clause, re.I):
             citations.extend(_mtus(clause))
     return citations
@@ -116,14 +118,27 @@ def _mtus_part(part: str, pages: Optional[str], written: str) -> Citation:
     return Citation(source="MTUS", title=title, sections=split_sections(rest), pages=pages, text=written)
 
 
-def _non_mtus(part: str) -> Citation:
+def _non_mtus_chapters(part: str) -> list[Citation]:
+    """ODG cites several chapters in one line: "ODG Shoulder Chapter, ...; Knee & Leg Chapter, ..."."""
+    if not part.strip():
+        return []
+    first, *more = _NEXT_CHAPTER.split(part)
+    citations = [_non_mtus(first)]
+    if citations[0].source == "ODG":
+        citations.extend(_non_mtus(chapter, source="ODG") for chapter in more)
+    elif more:
+        citations = [_non_mtus(part)]
+    return citations
+
+
+def _non_mtus(part: str, source: Optional[str] = None) -> Citation:
     written = part.strip().rstrip(".")
     body = _UPDATED.sub("", _OTHER_PREFIX.sub("", written))
     pages_match = _PAGES_INLINE.search(body)
     pages = pages_match.group("pages").replace(" ", "") if pages_match else None
     if pages_match:
         body = body[: pages_match.start()] + body[pages_match.end():]
-    if _ODG_PREFIX.match(body) or re.search(r"Official\s+Disability\s+Guidelines", body, re.I):
+    if source == "ODG" or _ODG_PREFIX.match(body) or re.search(r"Official\s+Disability\s+Guidelines", body, re.I):
         source, body = "ODG", _ODG_PREFIX.sub("", body)
     elif re.match(r"ACOEM\b", body, re.I):
         source, body = "ACOEM", _ACOEM_PREFIX.sub("", body)
