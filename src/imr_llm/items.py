@@ -31,11 +31,12 @@ _QUANTITY_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\d+)\s*(?:x|times|visits?|sessions?)?\s*(?:a|per|/|each|every|x)\s*(?:week|wk)\b\W*"
                 r"(?:for|x|times|over)?\s*(\d+)\s*(?:weeks?|wks?)\b", re.I), "product"),
     (re.compile(r"\b(\d+)\s*[x×]\s*(\d+)\b(?!\s*(?:mg|mcg|%|ml|cm|mm))", re.I), "product"),  # "2x4"
-    (re.compile(r"\b(\d+)\s+(?:\w+\s+){0,3}?(?:sessions?|visits?|treatments?|appointments?)\b", re.I), "one"),
+    # "two sessions for the knee and eight sessions for the wrist": every count, added up
+    (re.compile(r"\b(\d+)\s+(?:\w+\s+){0,3}?(?:sessions?|visits?|treatments?|appointments?)\b", re.I), "sum"),
     (re.compile(r"\b(?:sessions?|visits?|treatments?)\s*[,:]\s*(\d+)\b", re.I), "one"),  # "sessions, 12"
     (re.compile(r"#\s*(\d+)"), "one"),  # "#120"
     (re.compile(r"\b(?:x|times|qty|quantity)\s*:?\s*(\d+)\b", re.I), "one"),  # "x 12", "times 3"
-    (re.compile(r"^\s*(\d+)\s+(?!(?:phase|level|views?|positions?|tesla|sided|ways?|leads?|channels?)\b)(?=[a-z])", re.I), "one"),  # "1 knee scooter"
+    (re.compile(r"(?:^|:)\s*(\d+)\s+(?!(?:phase|level|views?|positions?|tesla|sided|ways?|leads?|channels?)\b)(?=[a-z])", re.I), "one"),  # "1 knee scooter", "service: 2 leg wraps"
 )
 # The part of a partly certified request that is under review: after the last "original request,".
 _REVIEWED_PART = re.compile(r".*original\s+request\s*(?:,|is\b|was\b)\s*(?P<part>.+?)(?:\s+is)?\s*$", re.I | re.S)
@@ -57,7 +58,12 @@ def parse_quantity(item: str) -> Optional[int]:
     for pattern, kind in _QUANTITY_RULES:
         match = pattern.search(text)
         if match:
-            value = int(match.group(1)) * int(match.group(2)) if kind == "product" else int(match.group(1))
+            if kind == "product":
+                value = int(match.group(1)) * int(match.group(2))
+            elif kind == "sum":
+                value = sum(int(each.group(1)) for each in pattern.finditer(text))
+            else:
+                value = int(match.group(1))
             return value if 0 < value < 100_000 else None
     return None
 

@@ -1,0 +1,32 @@
+"""Letters we write ourselves, in the 2016 template, for tests of the layout's traps."""
+
+from __future__ import annotations
+
+HEADER = """Case Number: CM16-0000001
+Date Assigned: 11/30/2016 Date of Injury: 10/11/2016
+Decision Date: 01/06/2017 UR Denial Date: 11/04/2016
+Priority: Standard Application
+Received:
+11/21/2016
+HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer.
+The Expert Reviewer has the following credentials:
+State(s) of Licensure: Texas,New York,California
+Certification(s)/Specialty: Physical Medicine & Rehabilitation, Pain Management
+CLINICAL CASE SUMMARY
+The injured worker is a 45 year old male who sustained an industrial injury on 10-11-2016.
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+"""
+
+BLOCK = """{item}: {verdict}
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment
+2016, Section(s): Physical medicine treatment.
+MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its decision.
+Decision rationale: {rationale}
+"""
+
+
+def letter(*blocks: tuple[str, str, str]) -> str:
+    """A 2016-layout letter with one block per (item, verdict, rationale)."""
+    return HEADER + "".join(BLOCK.format(item=i, verdict=v, rationale=r) for i, v, r in blocks)

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from imr_llm import ReadError, read_text
+from imr_llm.reading import looks_like_path, normalize_text
+
+
+def test_dev_pdf_opens_despite_empty_password_encryption(dev_dir):
+    text = read_text(dev_dir / "CM16-0224814.pdf")
+    assert text.startswith("Case Number: CM16-0224814")
+    assert "\r" not in text and "\ufffe" not in text
+
+
+def test_a_string_with_newlines_is_the_letter_itself():
+    assert read_text("IMR ISSUES\r\nline two") == "IMR ISSUES\nline two"
+
+
+def test_pdfium_hyphen_marker_becomes_a_hyphen():
+    assert normalize_text("non\ufffecertified\r\n") == "non-certified\n"
+
+
+def test_what_counts_as_a_path():
+    assert looks_like_path(Path("letter"))
+    assert looks_like_path("letters/CM16-0224814.PDF")
+    assert not looks_like_path("Physical therapy x 12: Upheld\nClaims Administrator guideline:")
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("blank.txt", b"  \n\n ", "holds no text"),
+        ("noise.pdf", b"\x00\x01 definitely not a pdf", "not a readable PDF"),
+        ("truncated.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog", "not a readable PDF"),
+        ("renamed.txt", b"%PDF-1.4\n...", "is a PDF named .txt"),
+    ],
+)
+def test_unreadable_documents_raise_a_one_line_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=reason) as caught:
+        read_text(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ReadError, match="no such file"):
+        read_text(tmp_path / "absent.pdf")
+
+
+def test_windows_1252_text_is_read(tmp_path):
+    path = tmp_path / "letter.txt"
+    path.write_bytes("Flector 1.3% \u2013 patch".encode("cp1252"))
+    assert read_text(path) == "Flector 1.3% \u2013 patch"
+
+
+def _blank_pdf(path: Path, password: str = "") -> Path:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    if password:
+        writer.encrypt(password, algorithm="RC4-128")
+    writer.write(path)
+    return path
+
+
+def test_pdf_with_a_real_password(tmp_path):
+    with pytest.raises(ReadError, match="protected by a password"):
+        read_text(_blank_pdf(tmp_path / "locked.pdf", password="secret"))
+
+
+def test_pdf_with_no_text_layer(tmp_path):
+    with pytest.raises(ReadError, match="no text layer"):
+        read_text(_blank_pdf(tmp_path / "scanned.pdf"))
