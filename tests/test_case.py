@@ -42,7 +42,11 @@ def test_labelled_credentials_2016():
         "General Preventive Medicine\n"
     )
     assert reviewer.licensure_states == ["Texas", "New York", "California"]
-    assert reviewer.specialties == ["Preventive Medicine", "Occupational Medicine", "Public Health & General Preventive Medicine"]
+    assert reviewer.specialties == [
+        "Preventive Medicine",
+        "Occupational Medicine",
+        "Public Health & General Preventive Medicine",
+    ]
     assert reviewer.subspecialties == []
 
 
@@ -57,7 +61,10 @@ def test_prose_credentials_2014_split_on_and_only_between_specialties():
 
 
 def test_patient_age_and_sex():
-    assert parse_patient("The injured worker is a 32 year old female, who sustained").model_dump() == {"age": 32, "sex": "female"}
+    assert parse_patient("The injured worker is a 32 year old female, who sustained").model_dump() == {
+        "age": 32,
+        "sex": "female",
+    }
     assert parse_patient("This case involves a now 58-year-old male with").model_dump() == {"age": 58, "sex": "male"}
     assert parse_patient("The applicant is a 50-year-old who has filed").model_dump() == {"age": 50, "sex": None}
     assert parse_patient("No age here.").model_dump() == {"age": None, "sex": None}
@@ -66,6 +73,8 @@ def test_patient_age_and_sex():
 def test_dates_stated_only_in_the_summary():
     assert injury_date_in("a 57-year-old male who reported an injury on 06/14/2013.") == dt.date(2013, 6, 14)
     assert injury_date_in("with a date of injury of 03/22/1989.") == dt.date(1989, 3, 22)
-    assert ur_denial_date_in("A utilization review (UR) report denied the request on 05/27/2014.") == dt.date(2014, 5, 27)
+    assert ur_denial_date_in("A utilization review (UR) report denied the request on 05/27/2014.") == dt.date(
+        2014, 5, 27
+    )
     assert ur_denial_date_in("Utilization review dated 07/09/2014 denied the request for PT.") == dt.date(2014, 7, 9)
     assert ur_denial_date_in("The patient saw the doctor on 07/09/2014.") is None

@@ -10,7 +10,9 @@ def test_no_medical_evidence_is_an_empty_list():
 
 
 def test_mtus_2016_form_with_sections():
-    line = "Decision based on MTUS Chronic Pain Medical Treatment\n2016, Section(s): Topical analgesics, Compound drugs."
+    line = (
+        "Decision based on MTUS Chronic Pain Medical Treatment\n2016, Section(s): Topical analgesics, Compound drugs."
+    )
     assert fields(parse_guideline(line)) == [
         ("MTUS", "Chronic Pain Medical Treatment", 2016, ["Topical analgesics", "Compound drugs"], None)
     ]
@@ -70,7 +72,9 @@ def test_non_mtus_acoem_odg_and_other_sources():
 
 
 def test_section_names_that_hold_commas_stay_whole():
-    assert split_sections("NSAIDs, GI symptoms & cardiovascular risk, TENS, chronic pain (transcutaneous), Summary") == [
+    assert split_sections(
+        "NSAIDs, GI symptoms & cardiovascular risk, TENS, chronic pain (transcutaneous), Summary"
+    ) == [
         "NSAIDs, GI symptoms & cardiovascular risk",
         "TENS, chronic pain (transcutaneous)",
         "Summary",

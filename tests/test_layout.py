@@ -1,8 +1,8 @@
 import pytest
+from letters import HEADER, letter
 
 from imr_llm import LayoutError
 from imr_llm.layout import find_layout
-from letters import HEADER, letter
 
 
 def items(text):
@@ -41,8 +41,10 @@ def test_partly_certified_request_keeps_the_whole_paragraph_even_across_a_full_s
         "Physical therapy 6 sessions was authorized by the Claims Administrator. The remaining IMR\n"
         "eligible portion of the original request, Physical therapy for 6 sessions is"
     )
-    text = letter(("MRI of the lumbar spine", "Upheld", "The request is not\nmedically necessary."),
-                  (partial, "Upheld", "Not necessary."))
+    text = letter(
+        ("MRI of the lumbar spine", "Upheld", "The request is not\nmedically necessary."),
+        (partial, "Upheld", "Not necessary."),
+    )
     assert items(text)[1] == " ".join(partial.split())
     assert items(text)[0] == "MRI of the lumbar spine"
 

@@ -7,12 +7,12 @@ import datetime as dt
 import re
 
 import pytest
-
 from conftest import DEV, SEEDS, seed
 from expected_dev import EXPECTED
+from letters import letter
+
 from imr_llm import extract, parse_letter
 from imr_llm.parsing import case_outcome, collapse
-from letters import letter
 
 ALL_LETTERS = sorted(SEEDS.glob("*.txt")) + sorted(DEV.glob("*.pdf"))
 
@@ -65,7 +65,10 @@ def test_seed_002_no_ur_date_in_the_text():
     assert (d.patient.age, d.patient.sex) == (49, "male")
     (decision,) = d.decisions
     assert (decision.item, decision.quantity, decision.body_regions) == (
-        "Physical therapy for the left hip-12 visits", 12, ["hip"])
+        "Physical therapy for the left hip-12 visits",
+        12,
+        ["hip"],
+    )
 
 
 def test_seed_003_two_decisions_and_acoem_chapters():
@@ -75,9 +78,17 @@ def test_seed_003_two_decisions_and_acoem_chapters():
     assert (d.patient.age, d.patient.sex) == (57, "male")
     first, second = d.decisions
     assert (first.item, first.outcome, first.quantity, first.body_regions) == (
-        "PT 2X4 FOR THE L/S", "upheld", 8, ["lumbar spine"])
+        "PT 2X4 FOR THE L/S",
+        "upheld",
+        8,
+        ["lumbar spine"],
+    )
     assert (second.item, second.quantity, second.body_regions, second.category) == (
-        "MRI FOR THE C/S AND L/S", None, ["cervical spine", "lumbar spine"], "Diagnostic Testing")
+        "MRI FOR THE C/S AND L/S",
+        None,
+        ["cervical spine", "lumbar spine"],
+        "Diagnostic Testing",
+    )
     assert citation_fields(second.guidelines.maximus) == [
         ("MTUS", "Neck and Upper Back Complaints", None, [], "303-305, 177-179"),
         ("MTUS", "Low Back Complaints", None, [], "303-305, 177-179"),
@@ -116,13 +127,18 @@ def test_dev_letter_against_hand_checked_values(dev_dir, case_id):
         else:
             assert decision.item == item
         assert (decision.outcome, decision.quantity, decision.body_regions, decision.medication) == (
-            outcome, quantity, regions, medication)
+            outcome,
+            quantity,
+            regions,
+            medication,
+        )
 
 
 def test_dev_letter_citations(dev_dir):
     decisions = extract(dev_dir / "CM16-0219557.pdf").decisions
     assert citation_fields(decisions[0].guidelines.claims_administrator) == [
-        ("MTUS", "Low Back Complaints", 2004, [], None)]
+        ("MTUS", "Low Back Complaints", 2004, [], None)
+    ]
     assert citation_fields(decisions[0].guidelines.maximus) == [
         ("MTUS", "Low Back Complaints", 2004, ["Summary"], None),
         ("MTUS", "Chronic Pain Medical Treatment", 2016, ["Facet blocks"], None),
@@ -164,6 +180,10 @@ def test_parse_letter_on_a_letter_we_wrote():
     assert d.reviewer.licensure_states == ["Texas", "New York", "California"]
     (decision,) = d.decisions
     assert (decision.medication, decision.quantity, decision.category, decision.subcategory) == (
-        "Norco", 120, "Pharmaceuticals", "Opioids")
+        "Norco",
+        120,
+        "Pharmaceuticals",
+        "Opioids",
+    )
     assert decision.guidelines.maximus == []
     assert d.outcome == "overturned"

@@ -18,12 +18,15 @@ Source = Union[str, "os.PathLike[str]"]
 SUFFIXES = (".pdf", ".txt")
 
 # PDFium writes U+FFFE where a word was hyphenated across a line ("non\ufffecertified").
-_TRANSLATE = str.maketrans({"\ufffe": "-", "\x00": None, "\f": "\n", "\u00a0": " "})
+# Chained str.replace: several times faster than str.translate on these mostly-ASCII texts.
+_REPLACEMENTS = (("\r\n", "\n"), ("\r", "\n"), ("\ufffe", "-"), ("\x00", ""), ("\f", "\n"), ("\u00a0", " "))
 
 
 def normalize_text(text: str) -> str:
     """The one text form the parser and the spans use: ``\\n`` line ends, no control marks."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
+    for old, new in _REPLACEMENTS:
+        text = text.replace(old, new)
+    return text
 
 
 def looks_like_path(source: Source) -> bool:

@@ -1,0 +1,54 @@
+"""Parser throughput: documents per second for `extract(..., llm=False)` in one process,
+PDF reading included, and the start-up time of `imr-llm --help`.
+
+    python -m benchmarks.parser_speed [--docs ../shared/corpus/dev] [--repeat 5]
+
+Prints a Markdown table; each figure is the median of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from imr_llm import extract
+
+DEFAULT_DOCS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev"
+
+
+def documents_per_second(paths: list[Path]) -> float:
+    started = time.perf_counter()
+    for path in paths:
+        extract(path, llm=False)
+    return len(paths) / (time.perf_counter() - started)
+
+
+def help_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "imr_llm", "--help"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS, help="folder of letters (.pdf/.txt)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    paths = sorted(p for p in args.docs.rglob("*") if p.suffix.lower() in (".pdf", ".txt"))
+    if not paths:
+        sys.exit(f"no letters under {args.docs}")
+    extract(paths[0], llm=False)  # imports and PDFium load once, outside the measurement
+    rates = [documents_per_second(paths) for _ in range(args.repeat)]
+    starts = [help_seconds() for _ in range(args.repeat)]
+    print(f"| figure ({len(paths)} documents, median of {args.repeat}) | value |")
+    print("|---|---|")
+    print(f"| extract(..., llm=False), PDF reading included | {statistics.median(rates):.0f} docs/s |")
+    print(f"| `python -m imr_llm --help` wall time | {statistics.median(starts) * 1000:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()

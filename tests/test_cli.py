@@ -1,0 +1,71 @@
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import seed
+
+from imr_llm.cli import main
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Two seeds (one in a sub-folder), a file that is not a letter, a non-letter extension."""
+    shutil.copy(seed("000"), tmp_path / "a.txt")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(seed("003"), tmp_path / "sub" / "b.TXT")
+    (tmp_path / "notes.txt").write_text("Grocery list: milk, eggs.\n")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    return tmp_path
+
+
+def test_jsonl_one_line_per_document_errors_included(folder, capsys):
+    out = folder / "out.jsonl"
+    status = main(["extract", str(folder), str(folder / "missing.pdf"), "-o", str(out), "--no-llm"])
+    assert status == 1  # some documents failed
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    by_name = {row["source"].split("/")[-1]: row for row in rows}
+    assert sorted(by_name) == ["a.txt", "b.TXT", "missing.pdf", "notes.txt"]
+    assert by_name["a.txt"]["error"] is None and by_name["a.txt"]["decisions"][0]["item"] == "Physical therapy x 12"
+    assert len(by_name["b.TXT"]["decisions"]) == 2
+    assert "text" not in by_name["a.txt"]
+    assert by_name["notes.txt"]["error"].startswith("unknown layout")
+    assert by_name["missing.pdf"]["error"].startswith("no such file")
+    assert set(by_name["notes.txt"]) == set(by_name["a.txt"])  # error rows have the same keys
+    assert "4 documents, 2 failed" in capsys.readouterr().err
+
+
+def test_all_good_exits_zero_and_text_on_request(folder, capsys):
+    status = main(["extract", str(folder / "a.txt"), "--include-text"])
+    assert status == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    start, end = row["decisions"][0]["item_span"]
+    assert row["text"][start:end] == "Physical therapy x 12"
+
+
+def test_csv_one_row_per_decision(folder):
+    out = folder / "out.csv"
+    main(["extract", str(folder / "sub"), str(folder / "notes.txt"), "-o", str(out)])
+    rows = list(csv.DictReader(out.open()))
+    assert [row["item"] for row in rows] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S", ""]
+    assert rows[0]["quantity"] == "8" and rows[0]["case_outcome"] == "upheld"
+    assert rows[1]["body_regions"] == "cervical spine; lumbar spine"
+    assert rows[2]["error"].startswith("unknown layout")
+
+
+def test_unwritable_output_is_a_usage_error(folder, capsys):
+    assert main(["extract", str(folder / "a.txt"), "-o", str(folder / "no" / "such" / "dir.jsonl")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_python_dash_m_is_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "imr_llm", "extract", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "--no-llm" in result.stdout
+
+
+def test_usage_error_exit_status():
+    with pytest.raises(SystemExit) as caught:
+        main(["extract"])
+    assert caught.value.code == 2

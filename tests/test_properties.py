@@ -1,0 +1,62 @@
+"""No input crashes the parser or its normalisers: they answer or raise a DocumentError."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from letters import HEADER, letter
+
+from imr_llm import DocumentError, parse_letter
+from imr_llm.citations import parse_guideline
+from imr_llm.dates import parse_date
+from imr_llm.items import classify, parse_body_regions, parse_medication, parse_quantity
+
+# Fragments of the kind items and guideline lines are made of, in any order.
+_pieces = st.sampled_from(
+    list("abcXYZ019 #x/-:.,%()\n") + ["mg", " times ", " a week for ", "Section(s): ", " and ", "2016"]
+)
+words = st.lists(_pieces, max_size=40).map("".join)
+
+
+@given(words)
+def test_item_normalisers_never_crash(item):
+    quantity = parse_quantity(item)
+    assert quantity is None or quantity > 0
+    parse_body_regions(item)
+    classify(item, parse_medication(item))
+
+
+@given(words)
+def test_guideline_lines_never_crash(line):
+    for citation in parse_guideline("Decision based on MTUS " + line):
+        assert citation.source in {"MTUS", "ODG", "ACOEM", "Other"}
+
+
+@given(st.integers(1, 12), st.integers(1, 28), st.integers(1990, 2030))
+def test_dates_round_trip(month, day, year):
+    assert parse_date(f"{month:02d}/{day:02d}/{year}").isoformat() == f"{year}-{month:02d}-{day:02d}"
+    assert parse_date(f"{month}-{day}-{year}").isoformat() == f"{year}-{month:02d}-{day:02d}"
+
+
+@settings(max_examples=50)
+@given(st.text(max_size=300))
+def test_arbitrary_text_parses_or_says_why(text):
+    try:
+        parse_letter(HEADER + text)
+    except DocumentError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=50)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abcdefgh 0123#x", min_size=1, max_size=30).filter(str.strip),
+            st.sampled_from(["Upheld", "Overturned"]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_generated_letters_round_trip_items_and_verdicts(blocks):
+    text = letter(*[(item, verdict, "Not medically necessary.") for item, verdict in blocks])
+    d = parse_letter(text)
+    assert [(x.item, x.outcome) for x in d.decisions] == [(" ".join(i.split()), v.lower()) for i, v in blocks]
