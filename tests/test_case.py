@@ -78,3 +78,8 @@ def test_dates_stated_only_in_the_summary():
     )
     assert ur_denial_date_in("Utilization review dated 07/09/2014 denied the request for PT.") == dt.date(2014, 7, 9)
     assert ur_denial_date_in("The patient saw the doctor on 07/09/2014.") is None
+
+
+def test_patient_sex_from_pronouns_only_when_they_agree():
+    assert parse_patient("a 50 y/o who fell. He reports pain in his back.").model_dump() == {"age": 50, "sex": "male"}
+    assert parse_patient("a 50-year-old who fell. She says her husband and his car...").sex is None

@@ -82,3 +82,17 @@ def test_unknown_layout():
 def test_known_layout_without_decisions():
     with pytest.raises(LayoutError, match="no decision found"):
         find_layout(HEADER + "Nothing follows.\n")
+
+
+def test_verdict_with_a_full_stop_and_a_sign_off_after_the_last_rationale():
+    text = letter(("A cane", "Upheld.", "Not necessary.")) + "\ncc: Claims Administrator\nPage 3 of 3\n"
+    (block,) = find_layout(text).blocks
+    assert block.verdict == "upheld"
+    assert text[slice(*block.rationale_span)] == "Not necessary."
+
+
+def test_decisions_heading_written_with_parenthesised_plurals():
+    text = letter(("A cane", "Overturned", "Necessary.")).replace(
+        "IMR ISSUES, DECISIONS AND RATIONALES", "IMR DECISION(S) AND RATIONALE(S)"
+    )
+    assert items(text) == ["A cane"]

@@ -192,3 +192,26 @@ def test_parse_letter_on_a_letter_we_wrote():
     )
     assert decision.guidelines.maximus == []
     assert d.outcome == "overturned"
+
+
+def test_the_parser_does_not_depend_on_the_pdf_library(dev_dir):
+    """pypdf breaks lines and spaces differently from PDFium; the parse must come out the same."""
+    from pypdf import PdfReader
+
+    from imr_llm.reading import normalize_text
+
+    def comparable(d):
+        body = d.model_dump(exclude={"text"})
+        for decision in body["decisions"]:
+            del decision["item_span"], decision["rationale_span"]
+            decision["rationale"] = re.sub(r"\W", "", decision["rationale"])
+            for citation in decision["guidelines"]["claims_administrator"] + decision["guidelines"]["maximus"]:
+                citation["text"] = re.sub(r"\s", "", citation["text"])
+        return body
+
+    for path in sorted(dev_dir.glob("*.pdf")):
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        text = normalize_text("\n".join(page.extract_text() for page in reader.pages))
+        assert comparable(parse_letter(text)) == comparable(extract(path)), path.name

@@ -112,7 +112,7 @@ def _split_list(text: str, *, on_and: bool) -> list[str]:
     return [item for item in items if item]
 
 
-_AGE_SEX = re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]old\b(?:\s+(?:\w+\s+){0,2}?(male|female|man|woman|gentleman|lady)\b)?", re.I)
+_AGE_SEX = re.compile(r"\b(\d{1,3})(?:[- ]?(?:years?|yrs?)[- ]old\b|\s?y/?o\b)(?:\s+(?:\w+\s+){0,2}?(male|female|man|woman|gentleman|lady)\b)?", re.I)
 _SEXES = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
 
 
@@ -122,8 +122,19 @@ def parse_patient(summary: str) -> Patient:
     if not match:
         return Patient()
     age = int(match.group(1))
-    sex = _SEXES[match.group(2).lower()] if match.group(2) else None
+    sex = _SEXES[match.group(2).lower()] if match.group(2) else _sex_from_pronouns(summary)
     return Patient(age=age if 0 < age < 120 else None, sex=sex)
+
+
+def _sex_from_pronouns(summary: str) -> Optional[str]:
+    # "The applicant is a 50-year-old who ... He reports": only when the pronouns all agree.
+    male = len(re.findall(r"\b(?:he|his|him|himself)\b", summary, re.I))
+    female = len(re.findall(r"\b(?:she|her|hers|herself)\b", summary, re.I))
+    if male >= 2 and not female:
+        return "male"
+    if female >= 2 and not male:
+        return "female"
+    return None
 
 
 _INJURY_IN_SUMMARY = re.compile(

@@ -17,7 +17,11 @@ Span = tuple[int, int]
 
 HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE", re.I)
 SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
-ISSUES = re.compile(r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES", re.I)
+# "IMR ISSUES, DECISIONS AND RATIONALES"; other templates write "IMR DECISION(S) AND RATIONALE(S)".
+# Their blocks are parsed when they carry the same verdict-and-labels form, else "no decision found".
+ISSUES = re.compile(
+    r"IMR\s+(?:ISSUES?(?:\(S\))?,?\s+)?DECISIONS?(?:\(S\))?,?\s+AND\s+RATIONALES?(?:\(S\))?", re.I
+)
 _SET_FORTH = re.compile(r"\s*The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\b[^:]*?below\s*:?", re.I)
 
 CLAIMS_ADMINISTRATOR = re.compile(r"Claims\s+Administrator\s+guideline\s*:", re.I)
@@ -26,13 +30,15 @@ RATIONALE = re.compile(r"Decision\s+rationale\s*:", re.I)
 # "<item>: Upheld" - the verdict may wrap onto the next line; what follows is always one of
 # the block's labels, which keeps a rationale sentence ending in ": upheld" from counting.
 _VERDICT = re.compile(
-    r":\s*(Upheld|Overturned)\b(?=\s*(?:Claims\s+Administrator|MAXIMUS|Decision\s+rationale)\b)", re.I
+    r":\s*(Upheld|Overturned)\b\.?(?=\s*(?:Claims\s+Administrator|MAXIMUS|Decision\s+rationale)\b)", re.I
 )
 # A partly certified request: "<item> was the original request. ... The remaining IMR eligible
 # portion of the original request, <part> is: Upheld". The paragraph begins at this phrase.
 _ORIGINAL_REQUEST = re.compile(r"\bwas\s+the\s+original\s+request\b", re.I)
 _PARTIAL = re.compile(r"original\s+request|IMR\s+eligible", re.I)
 # How a rationale's last line ends: a sentence end, or the template's closing words.
+# What may follow the last rationale in a full letter: a sign-off, copies, page furniture.
+_TRAILER = re.compile(r"^[ \t]*(?:cc\s*:|Sincerely\b|Enclosures?\b|Page\s+\d+\s+of\s+\d+[ \t]*$)", re.I | re.M)
 _PARAGRAPH_END = re.compile(r"(?:[.!?;][\"')\]]*|\b(?:necessary|appropriate|certified|indicated))\s*$", re.I)
 
 
@@ -99,7 +105,11 @@ def _find_blocks(text: str, start: int) -> list[Block]:
         floor = last_label.end() if last_label else verdict.end()
     blocks = []
     for index, (verdict, (ca, mx, dr)) in enumerate(labelled):
-        block_end = item_starts[index + 1] if index + 1 < len(labelled) else len(text)
+        if index + 1 < len(labelled):
+            block_end = item_starts[index + 1]
+        else:
+            trailer = _TRAILER.search(text, (dr or mx or ca or verdict).end())
+            block_end = trailer.start() if trailer else len(text)
         ca_end = mx.start() if mx else dr.start() if dr else block_end
         mx_end = dr.start() if dr else block_end
         rationale_start = dr.end() if dr else (mx or ca or verdict).end()
