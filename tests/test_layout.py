@@ -85,7 +85,7 @@ def test_known_layout_without_decisions():
 
 
 def test_verdict_with_a_full_stop_and_a_sign_off_after_the_last_rationale():
-    text = letter(("A cane", "Upheld.", "Not necessary.")) + "\ncc: Claims Administrator\nPage 3 of 3\n"
+    text = letter(("A cane", "Upheld.", "Not necessary.")) + "\nSincerely,\ncc: Claims Administrator\n"
     (block,) = find_layout(text).blocks
     assert block.verdict == "upheld"
     assert text[slice(*block.rationale_span)] == "Not necessary."

@@ -37,8 +37,9 @@ _VERDICT = re.compile(
 _ORIGINAL_REQUEST = re.compile(r"\bwas\s+the\s+original\s+request\b", re.I)
 _PARTIAL = re.compile(r"original\s+request|IMR\s+eligible", re.I)
 # How a rationale's last line ends: a sentence end, or the template's closing words.
-# What may follow the last rationale in a full letter: a sign-off, copies, page furniture.
-_TRAILER = re.compile(r"^[ \t]*(?:cc\s*:|Sincerely\b|Enclosures?\b|Page\s+\d+\s+of\s+\d+[ \t]*$)", re.I | re.M)
+# What may follow the last rationale in a full letter: a sign-off, copies, enclosures. (Not page
+# footers: one can stand in the middle of a rationale that runs over a page break.)
+_TRAILER = re.compile(r"^[ \t]*(?:cc\s*:|Sincerely\b|Enclosures?\b)", re.I | re.M)
 _PARAGRAPH_END = re.compile(r"(?:[.!?;][\"')\]]*|\b(?:necessary|appropriate|certified|indicated))\s*$", re.I)
 
 
@@ -145,12 +146,9 @@ def _extend_paragraph(text: str, floor: int, start: int) -> int:
         line = text[previous_start:previous_end]
         if line.strip() and _PARAGRAPH_END.search(line):
             break
-        if line.strip():
-            start = previous_start
-        elif previous_start == floor:
+        if not line.strip() and previous_start == floor:
             break
-        else:
-            start = previous_start  # blank line in a double-spaced letter: look further up
+        start = previous_start  # part of the paragraph, or a blank line of a double-spaced letter
     return start
 
 
