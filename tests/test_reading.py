@@ -32,7 +32,7 @@ def test_what_counts_as_a_path():
         ("blank.txt", b"  \n\n ", "holds no text"),
         ("noise.pdf", b"\x00\x01 definitely not a pdf", "not a readable PDF"),
         ("truncated.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog", "not a readable PDF"),
-        ("renamed.txt", b"%PDF-1.4\n...", "is a PDF named .txt"),
+        ("image.pdf", b"\x89PNG\r\n", "no %PDF header"),
     ],
 )
 def test_unreadable_documents_raise_a_one_line_reason(tmp_path, name, content, reason):
@@ -43,9 +43,17 @@ def test_unreadable_documents_raise_a_one_line_reason(tmp_path, name, content, r
     assert "\n" not in str(caught.value)
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_and_folder(tmp_path):
     with pytest.raises(ReadError, match="no such file"):
         read_text(tmp_path / "absent.pdf")
+    with pytest.raises(ReadError, match="is a folder"):
+        read_text(tmp_path)
+
+
+def test_the_bytes_decide_not_the_name(tmp_path, dev_dir):
+    renamed = tmp_path / "CM16-0224814.txt"
+    renamed.write_bytes((dev_dir / "CM16-0224814.pdf").read_bytes())
+    assert read_text(renamed) == read_text(dev_dir / "CM16-0224814.pdf")
 
 
 def test_windows_1252_text_is_read(tmp_path):

@@ -41,23 +41,30 @@ def read_text(source: Source) -> str:
     if not looks_like_path(source):
         return normalize_text(str(source))
     path = Path(source)
-    if not path.is_file():
-        raise ReadError(f"no such file: {path}")
-    if path.suffix.lower() == ".pdf":
-        text = _read_pdf(path)
+    if path.is_dir():
+        raise ReadError(f"{path} is a folder, not a letter")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ReadError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    # The bytes decide, not the name: a PDF saved as .txt is still read as a PDF.
+    is_pdf = data.lstrip()[:5] == b"%PDF-"
+    if is_pdf:
+        text = _read_pdf(data)
+    elif path.suffix.lower() == ".pdf":
+        raise ReadError("not a readable PDF (no %PDF header)")
     else:
-        text = _read_txt(path)
+        text = _decode(data)
     text = normalize_text(text)
     if not text.strip():
-        scanned = " (a scanned PDF with no text layer?)" if path.suffix.lower() == ".pdf" else ""
+        scanned = " (a scanned PDF with no text layer?)" if is_pdf else ""
         raise ReadError(f"the document holds no text{scanned}")
     return text
 
 
-def _read_txt(path: Path) -> str:
-    data = path.read_bytes()
-    if data.startswith(b"%PDF-"):
-        raise ReadError(f"{path.name} is a PDF named {path.suffix}")
+def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -69,12 +76,12 @@ def _read_txt(path: Path) -> str:
         raise ReadError(f"text is neither UTF-8 nor Windows-1252 (byte {exc.start})") from None
 
 
-def _read_pdf(path: Path) -> str:
+def _read_pdf(data: bytes) -> str:
     import pypdfium2 as pdfium  # imported here so that `imr-llm --help` stays fast
 
     try:
         # The DWC's PDFs are AES-encrypted with an empty user password; PDFium opens them as is.
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         reason = str(exc)
         if "password" in reason.lower():
