@@ -83,3 +83,18 @@ def test_dates_stated_only_in_the_summary():
 def test_patient_sex_from_pronouns_only_when_they_agree():
     assert parse_patient("a 50 y/o who fell. He reports pain in his back.").model_dump() == {"age": 50, "sex": "male"}
     assert parse_patient("a 50-year-old who fell. She says her husband and his car...").sex is None
+
+
+def test_prose_credentials_without_board_certification():
+    reviewer = parse_reviewer(
+        "The expert reviewer is a Licensed Chiropractor and Licensed in Acupuncture and is licensed to practice in "
+        "California. He/she has been in active clinical practice"
+    )
+    assert reviewer.specialties == ["Chiropractor", "Acupuncture"]
+    assert reviewer.licensure_states == ["California"]
+
+
+def test_worded_injury_and_ur_dates():
+    assert injury_date_in("associated with an industrial injury of January 18, 2012.") == dt.date(2012, 1, 18)
+    text = "In a Utilization Review Report dated May 27, 2014, the claims administrator denied a request for PT."
+    assert ur_denial_date_in(text) == dt.date(2014, 5, 27)

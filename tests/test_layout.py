@@ -96,3 +96,9 @@ def test_decisions_heading_written_with_parenthesised_plurals():
         "IMR ISSUES, DECISIONS AND RATIONALES", "IMR DECISION(S) AND RATIONALE(S)"
     )
     assert items(text) == ["A cane"]
+
+
+def test_page_furniture_between_blocks_is_not_part_of_the_next_item():
+    text = letter(("A cane", "Upheld", "Not necessary"), ("A walker", "Upheld", "Not necessary."))
+    text = text.replace("Not necessary\nA walker", "Not necessary\nPage 2 of 3\nCM16-0000001\nA walker")
+    assert items(text) == ["A cane", "A walker"]

@@ -79,13 +79,19 @@ def parse_reviewer(credentials: str) -> Reviewer:
     prose = _PROSE_CREDENTIALS.search(text)
     body = prose.group("body") if prose else text
     specialties = re.search(r"Board\s+Certified\s+in\s+(.*?)(?:,?\s+(?:has|and\s+has|and\s+is|is)\b|$)", body, re.I)
+    if specialties is None and prose:
+        # "The expert reviewer is a Licensed Chiropractor and Licensed in Acupuncture and is licensed ..."
+        specialties = re.match(r"(?:an?\s+)?(.*?)(?:,?\s+(?:has|and\s+has|and\s+is|is)\b|$)", body, re.I)
     subspecialties = re.search(r"subspecialt(?:y|ies)\s+in\s+(.*?)(?:,?\s+(?:and\s+)?(?:is|has)\b|$)", body, re.I)
     states = re.search(r"licensed\s+to\s+practice\s+in\s+(.*?)$", body, re.I)
     return Reviewer(
         licensure_states=_split_list(states.group(1), on_and=True) if states else [],
-        specialties=_split_list(specialties.group(1), on_and=True) if specialties else [],
+        specialties=[_LICENSED.sub("", s) for s in _split_list(specialties.group(1), on_and=True)] if specialties else [],
         subspecialties=_split_list(subspecialties.group(1), on_and=True) if subspecialties else [],
     )
+
+
+_LICENSED = re.compile(r"^(?:Licensed|Certified)\s+(?:in\s+)?", re.I)
 
 
 def _split_list(text: str, *, on_and: bool) -> list[str]:
@@ -139,7 +145,7 @@ def _sex_from_pronouns(summary: str) -> Optional[str]:
 
 _INJURY_IN_SUMMARY = re.compile(
     rf"(?:date\s+of\s+(?:the\s+)?injury|injury\s+date|DOI)\s*(?:is|was|of|on|:)?\s*({DATE})"
-    rf"|(?:injur(?:y|ed)|accident)\b[^.]{{0,40}}?\bon\s+({DATE})",
+    rf"|(?:injur(?:y|ed)|accident)\b[^.]{{0,40}}?\b(?:on|of|dated)\s+({DATE})",
     re.I,
 )
 _UR_DENIAL_IN_TEXT = re.compile(

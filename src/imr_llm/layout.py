@@ -40,6 +40,8 @@ _PARTIAL = re.compile(r"original\s+request|IMR\s+eligible", re.I)
 # What may follow the last rationale in a full letter: a sign-off, copies, enclosures. (Not page
 # footers: one can stand in the middle of a rationale that runs over a page break.)
 _TRAILER = re.compile(r"^[ \t]*(?:cc\s*:|Sincerely\b|Enclosures?\b)", re.I | re.M)
+# Page furniture on a line of its own ("Page 2 of 4", "CM13-0012345", "3"): never part of an item.
+_FURNITURE = re.compile(r"\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|[A-Z]{2}\d{2}-\d{5,8}|\d{1,3})\s*", re.I)
 _PARAGRAPH_END = re.compile(r"(?:[.!?;][\"')\]]*|\b(?:necessary|appropriate|certified|indicated))\s*$", re.I)
 
 
@@ -144,7 +146,7 @@ def _extend_paragraph(text: str, floor: int, start: int) -> int:
         previous_end = start - 1  # the newline that ends the previous line
         previous_start = _line_start(text, floor, previous_end)
         line = text[previous_start:previous_end]
-        if line.strip() and _PARAGRAPH_END.search(line):
+        if line.strip() and (_PARAGRAPH_END.search(line) or _FURNITURE.fullmatch(line)):
             break
         if not line.strip() and previous_start == floor:
             break

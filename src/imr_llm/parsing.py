@@ -25,8 +25,8 @@ def parse_letter(text: str) -> Determination:
     summary = text[slice(*layout.summary_span)]
     if dates.injury is None:
         dates.injury = injury_date_in(summary)
-    if dates.ur_denial is None:
-        dates.ur_denial = ur_denial_date_in(summary)
+    if dates.ur_denial is None:  # the summary says it most often; else a rationale may
+        dates.ur_denial = ur_denial_date_in(summary) or ur_denial_date_in(text[layout.summary_span[1]:])
     decisions = [_decision(text, block) for block in layout.blocks]
     return Determination(
         case_number=case_number,
