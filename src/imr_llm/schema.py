@@ -114,6 +114,16 @@ class Patient(_Model):
     sex: Optional[Sex] = None
 
 
+class Usage(_Model):
+    """What the model calls behind one result cost. Added to the contract (v1 allows additions)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    calls: int = 0  # requests sent, re-asks included
+    reasks: int = 0  # requests sent again because an answer failed validation
+
+
 class Determination(_Model):
     case_number: Optional[str] = None
     priority: Optional[Priority] = None
@@ -124,3 +134,8 @@ class Determination(_Model):
     outcome: CaseOutcome
     decisions: list[Decision]
     text: str = Field(repr=False)
+    # Additions to the contract: how the result was made.
+    warnings: list[str] = Field(default_factory=list)  # disagreements kept, never silently dropped
+    usage: Usage = Field(default_factory=Usage)
+    model: Optional[str] = None  # None: the parser alone
+    prompt: Optional[str] = None

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import IO, Any, Iterable, Optional
 
-from .schema import Determination
+from .schema import Determination, Usage
 
 # An error row carries every contract key, empty, so that readers see one shape per line.
 _EMPTY_CASE: dict[str, Any] = {
@@ -18,6 +18,10 @@ _EMPTY_CASE: dict[str, Any] = {
     "diagnoses": [],
     "outcome": None,
     "decisions": [],
+    "warnings": [],
+    "usage": Usage().model_dump(),
+    "model": None,
+    "prompt": None,
 }
 
 
