@@ -1,7 +1,7 @@
 """`imr-llm`: a thin command line over the library. Only this module prints.
 
 Exit status: 0 every document extracted, 1 one or more documents failed (their rows say why),
-2 a usage error (bad arguments, unwritable output).
+2 a usage error (bad arguments, unknown prompt, unwritable output, local model not installed).
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
+from .calling import ModelError
 from .errors import DocumentError
 from .extraction import extract
+from .local import LocalModelError
+from .prompting import load_prompt
 from .writing import result_row, write_csv, write_jsonl
 
 SUFFIXES = (".pdf", ".txt")
@@ -37,8 +40,19 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="OUT", help="output file (.jsonl or .csv); default: JSON Lines on stdout"
     )
     extract.add_argument(
-        "--no-llm", action="store_true", help="parser only: no model, no network (the only mode for now)"
+        "--no-llm", action="store_true", help="parser only: no model, no network (the default when no model is set)"
     )
+    extract.add_argument(
+        "--model", metavar="M", help="model name; 'local' serves the bundled SmolLM2-135M (default: $IMR_LLM_MODEL)"
+    )
+    extract.add_argument(
+        "--base-url", metavar="U", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else OpenAI)"
+    )
+    extract.add_argument("--prompt", metavar="P", help="prompt template name or .md file (default: segmented-v1)")
+    extract.add_argument(
+        "--max-retries", type=int, metavar="N", help="transport retries and validation re-asks per call (default: 2)"
+    )
+    extract.add_argument("--timeout", type=float, metavar="S", help="seconds per model request (default: 120)")
     extract.add_argument(
         "--include-text", action="store_true", help="include each letter's text (what the spans index) in JSON output"
     )
@@ -57,22 +71,32 @@ def iter_documents(paths: Sequence[str]) -> Iterator[str]:
             yield raw
 
 
-def _extract_rows(paths: Sequence[str], include_text: bool, failures: list[str]) -> Iterator[dict[str, Any]]:
-    for source in iter_documents(paths):
+def _extract_rows(args: argparse.Namespace, failures: list[str]) -> Iterator[dict[str, Any]]:
+    options = {
+        "llm": False if args.no_llm else None, "model": args.model, "base_url": args.base_url,
+        "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
+    }
+    for source in iter_documents(args.paths):
         try:
-            determination, error = extract(Path(source)), None
-        except DocumentError as exc:
+            determination, error = extract(Path(source), **options), None
+        except (DocumentError, ModelError) as exc:
             determination, error = None, str(exc)
         except Exception as exc:  # a bug must cost one document, never the batch
             determination, error = None, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
         if error:
             failures.append(source)
-        yield result_row(source, determination, error, include_text=include_text)
+        yield result_row(source, determination, error, include_text=args.include_text)
 
 
 def _run_extract(args: argparse.Namespace) -> int:
+    if args.prompt and not args.no_llm:
+        try:
+            load_prompt(args.prompt)
+        except ValueError as exc:
+            print(f"imr-llm: {exc}", file=sys.stderr)
+            return 2
     failures: list[str] = []
-    rows = _extract_rows(args.paths, args.include_text, failures)
+    rows = _extract_rows(args, failures)
     count = 0
 
     def counted() -> Iterator[dict[str, Any]]:
@@ -90,6 +114,9 @@ def _run_extract(args: argparse.Namespace) -> int:
             write_jsonl(counted(), sys.stdout)
     except OSError as exc:
         print(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except LocalModelError as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
         return 2
     print(f"imr-llm: {count} documents, {len(failures)} failed", file=sys.stderr)
     return 1 if failures else 0

@@ -1,18 +1,68 @@
-"""The public entry point: a letter in, a Determination out."""
+"""The public entry points: a letter in, a Determination out."""
 
 from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
 
 from .parsing import parse_letter
 from .reading import Source, read_text
 from .schema import Determination
 
 
-def extract(source: Source, *, llm: bool = False) -> Determination:
+async def aextract(
+    source: Source,
+    *,
+    llm: Optional[bool] = None,
+    model: Optional[str] = None,
+    base_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    prompt: Optional[str] = None,
+    client: Any = None,
+    max_retries: Optional[int] = None,
+    timeout: Optional[float] = None,
+) -> Determination:
     """Extract the Determination from ``source``: a path to a ``.pdf``/``.txt`` file, or text.
 
-    With ``llm=False`` only the deterministic parser runs (no network, no model). Raises a
-    `DocumentError` subclass with a one-line reason when the document cannot be read or parsed.
+    With a model (``model=`` or ``IMR_LLM_MODEL``; ``"local"`` for the bundled small model) the
+    result is the full contract, semantic fields included, with ``usage`` and ``warnings``.
+    Without one, or with ``llm=False``, only the deterministic parser runs (no network).
+    ``base_url``/``api_key`` default to ``OPENAI_BASE_URL``/``OPENAI_API_KEY``; ``client`` is
+    an ``openai.AsyncOpenAI`` to reuse across calls. ``max_retries`` bounds both transport
+    retries and validation re-asks; ``timeout`` is per request, in seconds.
+
+    Raises a `DocumentError` subclass (one-line reason) when the document cannot be read or
+    parsed, and `ModelError` when the model endpoint fails past its retries.
     """
-    if llm:
-        raise NotImplementedError("model extraction is not built yet; call extract(..., llm=False)")
-    return parse_letter(read_text(source))
+    text = read_text(source)
+    if llm is False:
+        return parse_letter(text)
+    from .calling import Caller, endpoint_from_env
+
+    endpoint = endpoint_from_env(model, base_url, api_key, timeout, max_retries)
+    if endpoint is None:
+        if llm:
+            raise ValueError("llm=True needs a model: pass model=... or set IMR_LLM_MODEL")
+        return parse_letter(text)
+    from .local import LOCAL_MODEL, local_base_url
+    from .prompting import DEFAULT_PROMPT, load_prompt
+    from .strategies import run_strategy
+
+    if endpoint.model == LOCAL_MODEL:
+        from dataclasses import replace
+
+        # Greedy decoding makes the 135M model repeat itself until the token limit; a frequency
+        # penalty lets it finish. base_url may point at a server (or cassette) of its own.
+        endpoint = replace(endpoint, base_url=endpoint.base_url or local_base_url(),
+                           sampling=(("frequency_penalty", 0.5),))
+    chosen = load_prompt(prompt or DEFAULT_PROMPT)
+    caller = Caller(endpoint, client)
+    try:
+        return await run_strategy(text, chosen, caller)
+    finally:
+        await caller.aclose()
+
+
+def extract(source: Source, **options: Any) -> Determination:
+    """`aextract` for code that is not already in an event loop (see `aextract` for options)."""
+    return asyncio.run(aextract(source, **options))

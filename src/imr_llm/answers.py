@@ -1,0 +1,111 @@
+"""Stage 4's schemas: what a model is asked to answer, and the checks its answer must pass.
+
+The model *is* the schema: each class here is sent as the JSON schema that constrains decoding,
+and its validators ground the answer in the letter (see `grounding`). A validator that raises
+makes instructor ask again with the reason. The letter text reaches the validators as the
+validation context: ``{"text": ..., "item": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .grounding import check_body_regions, check_medication, check_quantity, check_verbatim
+from .schema import BodyRegion, Category, Priority, Reason, Sex, Verdict
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context or {}
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class DecisionAnswer(_Answer):
+    """The semantic fields of one disputed item, read from its decision block."""
+
+    # Every field is required (null allowed): a grammar built from the schema then makes the model
+    # write each one, where optional fields let a small model stop at "{}". The prompt explains them.
+    category: Category
+    subcategory: Optional[str]
+    medication: Optional[str]
+    quantity: Optional[int]
+    body_regions: list[BodyRegion]
+    reasons: list[Reason]
+
+    def _item(self, info: ValidationInfo) -> Optional[str]:
+        return _context(info).get("item")
+
+    def _region_sources(self, info: ValidationInfo) -> list[str]:
+        return [_context(info).get("item", ""), _context(info).get("rationale", "")]
+
+    @model_validator(mode="after")
+    def _grounded_in_item(self, info: ValidationInfo) -> DecisionAnswer:
+        item = self._item(info)
+        if item:
+            check_medication(self.medication, item)
+            check_quantity(self.quantity, item)
+            check_body_regions(self.body_regions, *self._region_sources(info))
+        return self
+
+
+class CaseAnswer(_Answer):
+    """The case fields the summary states: diagnoses, and the patient."""
+
+    diagnoses: list[str]
+    patient_age: Optional[int]
+    patient_sex: Optional[Sex]
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _diagnoses_in_text(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        text = _context(info).get("text")
+        if text:
+            for diagnosis in value:
+                check_verbatim(diagnosis, text, "diagnosis")
+        return value
+
+
+class _ItemHead(_Answer):
+    item: str
+    outcome: Verdict
+
+
+class LetterDecision(DecisionAnswer, _ItemHead):
+    """One disputed item read by the model alone (item and outcome come first in the schema)."""
+
+    # The rationale's first sentence, word for word: it locates the rationale, which runs to the
+    # next item. (Copying whole rationales makes small models run out of tokens or loop.)
+    rationale_start: str
+    guidelines: list[str]
+
+    def _item(self, info: ValidationInfo) -> Optional[str]:
+        return self.item if info.context else None  # no context: schema checks only
+
+    def _region_sources(self, info: ValidationInfo) -> list[str]:
+        return [self.item, _context(info).get("text", "")]
+
+    @field_validator("item", "rationale_start")
+    @classmethod
+    def _verbatim(cls, value: str, info: ValidationInfo) -> str:
+        text = _context(info).get("text")
+        return check_verbatim(value, text, info.field_name or "quote") if text else value
+
+
+class LetterAnswer(CaseAnswer):
+    """A whole letter, read by the model (the monolithic strategy)."""
+
+    case_number: Optional[str]
+    priority: Optional[Priority]
+    date_assigned: Optional[str]  # YYYY-MM-DD, as every date here
+    date_of_injury: Optional[str]
+    decision_date: Optional[str]
+    ur_denial_date: Optional[str]
+    application_received: Optional[str]
+    reviewer_licensure_states: list[str]
+    reviewer_specialties: list[str]
+    reviewer_subspecialties: list[str]
+    decisions: list[LetterDecision] = Field(min_length=1)

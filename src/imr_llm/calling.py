@@ -1,0 +1,248 @@
+"""Stage 4, call: schema-constrained requests to any OpenAI-compatible endpoint.
+
+Two retry policies, each bounded by ``max_retries``:
+- transport faults (429 honouring Retry-After, 5xx, timeouts, refused or reset connections) are
+  retried here with `tenacity`, exponential backoff with jitter;
+- answers that fail validation are re-asked by instructor, the reason sent back to the model.
+The openai client's own retries are off, so that these two are the only ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional, TypeVar
+
+from pydantic import BaseModel
+
+from .schema import Usage
+
+T = TypeVar("T", bound=BaseModel)
+
+# The library never prints: instructor logs every failed attempt at ERROR level, which Python
+# would otherwise write to stderr. Callers who want those logs configure logging themselves.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MAX_RETRIES = 2
+_RETRY_AFTER_CAP = 60.0  # seconds: a server asking for longer is treated as a failure to report
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to call a model. The key is kept out of ``repr`` and so out of every log."""
+
+    model: str
+    base_url: Optional[str] = None
+    api_key: str = field(default="", repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    sampling: tuple[tuple[str, Any], ...] = ()  # extra request parameters, e.g. (("frequency_penalty", 0.5),)
+
+    @property
+    def is_openai(self) -> bool:
+        """OpenAI's own API (structured outputs), as against another OpenAI-compatible server."""
+        return self.base_url is None or "api.openai.com" in self.base_url
+
+
+def endpoint_from_env(
+    model: Optional[str] = None,
+    base_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    timeout: Optional[float] = None,
+    max_retries: Optional[int] = None,
+) -> Optional[Endpoint]:
+    """Arguments first, then ``IMR_LLM_MODEL``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``; None: no model."""
+    model = model or os.environ.get("IMR_LLM_MODEL")
+    if not model:
+        return None
+    return Endpoint(
+        model=model,
+        base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+        api_key=api_key or os.environ.get("OPENAI_API_KEY") or "no-key",
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+    )
+
+
+class ModelError(Exception):
+    """A model call failed for good: transport retries or validation re-asks ran out.
+
+    ``last_answer`` is the model's last answer as raw JSON when it answered but failed
+    validation (the caller may salvage the fields that do hold), else None.
+    """
+
+    def __init__(self, message: str, last_answer: Optional[str] = None, transport: bool = False) -> None:
+        super().__init__(message)
+        self.last_answer = last_answer
+        self.transport = transport
+
+
+class Caller:
+    """Asks one endpoint for pydantic objects, counting tokens, calls and re-asks into a Usage."""
+
+    def __init__(self, endpoint: Endpoint, client: Any = None) -> None:
+        import instructor
+        from openai import AsyncOpenAI
+
+        self.endpoint = endpoint
+        self._owns_client = client is None
+        self._client = client or AsyncOpenAI(
+            base_url=endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout, max_retries=0
+        )
+        # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
+        # JSON schema inside a json_object response_format (they reject type json_schema).
+        mode = instructor.Mode.JSON_SCHEMA if endpoint.is_openai else instructor.Mode.JSON
+        self._instructor = instructor.from_openai(self._client, mode=mode)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this Caller made it (one passed in is the caller's to close)."""
+        if self._owns_client:
+            await self._client.close()
+
+    async def ask(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any],
+                  usage: Usage, max_tokens: int = 1024) -> T:
+        """One validated answer; `ModelError` with a one-line reason when none could be had.
+
+        ``max_tokens`` bounds each answer; one cut off there counts as a failed answer.
+        """
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+        kwargs: dict[str, Any] = {"model": self.endpoint.model, "temperature": 0, "max_tokens": max_tokens,
+                                  **dict(self.endpoint.sampling)}
+        if not self.endpoint.is_openai:
+            schema = response_model.model_json_schema()
+            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(is_transport_fault),
+                stop=stop_after_attempt(self.endpoint.max_retries + 1),
+                wait=wait_for_retry,
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._ask_once(response_model, messages, context, usage, kwargs)
+        except Exception as exc:
+            raise ModelError(describe_failure(exc), _last_answer(exc), is_transport_fault(exc)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _ask_once(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any],
+                        usage: Usage, kwargs: dict[str, Any]) -> T:
+        from instructor.core.hooks import Hooks
+
+        hooks = Hooks()
+
+        def on_request(*_: Any, **__: Any) -> None:
+            usage.calls += 1
+
+        def on_parse_error(_error: Exception, **meta: Any) -> None:
+            if not meta.get("is_last_attempt"):
+                usage.reasks += 1
+
+        hooks.on("completion:kwargs", on_request)
+        hooks.on("parse:error", on_parse_error)
+        try:
+            answer = await self._instructor.create(
+                response_model=response_model,
+                messages=messages,
+                context=context,
+                max_retries=self.endpoint.max_retries,
+                hooks=hooks,
+                **kwargs,
+            )
+        except Exception as exc:  # re-asks that ran out, or an answer cut off, still cost their tokens
+            cut_off = getattr(exc, "last_completion", None)
+            _add_usage(usage, getattr(exc, "total_usage", None) or getattr(cut_off, "usage", None))
+            raise
+        _add_usage(usage, getattr(answer, "_total_usage", None))
+        return answer
+
+
+def _last_answer(exc: BaseException) -> Optional[str]:
+    for cause in _causes(exc):
+        completion = getattr(cause, "last_completion", None)
+        if completion is not None:
+            try:
+                return completion.choices[0].message.content
+            except (AttributeError, IndexError):
+                return None
+    return None
+
+
+def _add_usage(usage: Usage, tokens: Any) -> None:
+    if tokens is None:
+        return
+    usage.prompt_tokens += getattr(tokens, "prompt_tokens", 0) or 0
+    usage.completion_tokens += getattr(tokens, "completion_tokens", 0) or 0
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
+
+
+def is_transport_fault(exc: BaseException) -> bool:
+    """A fault of the connection or the server, worth the same request again."""
+    import openai
+
+    for cause in _causes(exc):
+        if isinstance(cause, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
+                              openai.InternalServerError)):
+            return True
+        if isinstance(cause, openai.APIStatusError) and cause.status_code in (408, 409, 425, 429) or (
+            isinstance(cause, openai.APIStatusError) and cause.status_code >= 500
+        ):
+            return True
+    return False
+
+
+def retry_after_seconds(exc: BaseException) -> Optional[float]:
+    """The server's Retry-After (seconds or retry-after-ms), when it sent one."""
+    for cause in _causes(exc):
+        response = getattr(cause, "response", None)
+        headers = getattr(response, "headers", None)
+        if not headers:
+            continue
+        try:
+            if headers.get("retry-after-ms"):
+                return float(headers["retry-after-ms"]) / 1000
+            if headers.get("retry-after"):
+                return float(headers["retry-after"])
+        except ValueError:
+            return None  # an HTTP date: fall back to backoff
+    return None
+
+
+def wait_for_retry(retry_state: Any) -> float:
+    """Retry-After when the server says it (capped), else exponential backoff with full jitter."""
+    import random
+
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    told = retry_after_seconds(exc) if exc else None
+    if told is not None:
+        return min(max(told, 0.0), _RETRY_AFTER_CAP)
+    return random.uniform(0, min(0.5 * 2 ** (retry_state.attempt_number - 1), 8.0))
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line, no traceback, no key: what finally went wrong with a model call."""
+    import openai
+
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, openai.APITimeoutError):
+            return "model call timed out"
+        if isinstance(cause, openai.APIConnectionError):
+            return "could not connect to the model endpoint"
+        if isinstance(cause, openai.APIStatusError):
+            return f"model endpoint answered HTTP {cause.status_code}"
+    name = type(causes[-1]).__name__
+    message = str(causes[-1]).splitlines()[0] if str(causes[-1]) else ""
+    if "validation" in name.lower() or "validation" in message.lower():
+        return f"model answer failed validation after retries: {message[:200]}"
+    return f"model call failed: {name}: {message[:200]}"

@@ -1,0 +1,169 @@
+"""Stage 6, merge: the parser's skeleton and the model's answers become one Determination.
+
+Who wins: the parser, on everything the letter's template fixes (dates, reviewer, items,
+verdicts, citations, rationales, spans) and on what the item text states outright (quantity,
+medication, body regions) when it found it; the model, on judgement (category, subcategory,
+reasons, diagnoses) and wherever the parser found nothing. Every disagreement is a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any, Optional
+
+from .answers import CaseAnswer, DecisionAnswer, LetterAnswer, LetterDecision
+from .citations import parse_guideline
+from .dates import parse_date
+from .errors import LayoutError
+from .grounding import locate
+from .layout import strip_span
+from .parsing import case_outcome, collapse
+from .schema import Citation, Dates, Decision, Determination, Guidelines, Patient, Reviewer
+
+
+def merge_decision(decision: Decision, answer: DecisionAnswer, label: str) -> tuple[Decision, list[str]]:
+    """``decision`` (from the parser) completed by ``answer``; warnings where they differ."""
+    warnings: list[str] = []
+    update: dict[str, Any] = {"reasons": list(answer.reasons)}
+    for name in ("category", "subcategory"):  # judgement: the model's, the rule's noted if different
+        mine, theirs = getattr(decision, name), getattr(answer, name)
+        if theirs is not None:
+            update[name] = theirs
+            if mine is not None and mine != theirs:
+                warnings.append(f"{label}: {name}: model {theirs!r}, parser rule {mine!r}; model kept")
+    for name in ("medication", "quantity", "body_regions"):  # stated in the item: the parser's
+        mine, theirs = getattr(decision, name), getattr(answer, name)
+        if mine in (None, []):
+            update[name] = theirs
+        elif theirs not in (None, []) and theirs != mine:
+            warnings.append(f"{label}: {name}: model {theirs!r}, parser {mine!r}; parser kept")
+    return decision.model_copy(update=update), warnings
+
+
+def merge_case(determination: Determination, answer: CaseAnswer) -> tuple[Determination, list[str]]:
+    warnings: list[str] = []
+    patient = determination.patient
+    age, sex = patient.age, patient.sex
+    if answer.patient_age is not None and age is not None and answer.patient_age != age:
+        warnings.append(f"patient age: model {answer.patient_age}, parser {age}; parser kept")
+    if answer.patient_sex is not None and sex is not None and answer.patient_sex != sex:
+        warnings.append(f"patient sex: model {answer.patient_sex!r}, parser {sex!r}; parser kept")
+    merged_patient = Patient(age=age if age is not None else answer.patient_age, sex=sex or answer.patient_sex)
+    return determination.model_copy(update={"diagnoses": list(answer.diagnoses), "patient": merged_patient}), warnings
+
+
+def _same_item(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, collapse(a).lower(), collapse(b).lower()).ratio()
+
+
+def merge_letter(parsed: Determination, answer: LetterAnswer) -> tuple[Determination, list[str]]:
+    """A monolithic answer over a letter the parser read: template fields stay the parser's."""
+    merged, warnings = merge_case(parsed, answer)
+    for name, value in _answer_dates(answer, warnings).items():
+        mine = getattr(parsed.dates, name)
+        if value is not None and mine is not None and value != mine:
+            warnings.append(f"date {name}: model {value.isoformat()}, parser {mine.isoformat()}; parser kept")
+    decisions = []
+    unmatched = list(answer.decisions)
+    for index, decision in enumerate(parsed.decisions):
+        label = f"decision {index + 1}"
+        best = max(unmatched, key=lambda a: _same_item(a.item, decision.item), default=None)
+        if best is None or _same_item(best.item, decision.item) < 0.6:
+            warnings.append(f"{label}: the model gave no answer for item {decision.item[:80]!r}")
+            decisions.append(decision)
+            continue
+        unmatched.remove(best)
+        if best.outcome != decision.outcome:
+            warnings.append(f"{label}: outcome: model {best.outcome!r}, parser {decision.outcome!r}; parser kept")
+        completed, more = merge_decision(decision, best, label)
+        decisions.append(completed)
+        warnings.extend(more)
+    for extra in unmatched:
+        warnings.append(f"the model gave an item the parser did not find: {extra.item[:80]!r}; dropped")
+    return merged.model_copy(update={"decisions": decisions}), warnings
+
+
+def _answer_dates(answer: LetterAnswer, warnings: list[str]) -> dict[str, Optional[dt.date]]:
+    fields = {
+        "assigned": answer.date_assigned, "injury": answer.date_of_injury, "decision": answer.decision_date,
+        "ur_denial": answer.ur_denial_date, "application_received": answer.application_received,
+    }
+    dates = {}
+    for name, value in fields.items():
+        dates[name] = _iso_or_us_date(value)
+        if value and dates[name] is None:
+            warnings.append(f"date {name}: model wrote {value!r}, not a date; left null")
+    return dates
+
+
+def _iso_or_us_date(value: Optional[str]) -> Optional[dt.date]:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return parse_date(value)
+
+
+def _citation(written: str) -> list[Citation]:
+    is_mtus = written.lstrip().upper().startswith("MTUS")
+    lead = "Decision based on " if is_mtus else "Decision based on Non-MTUS Citation "
+    return parse_guideline(lead + written) or [Citation(source="Other", text=written)]
+
+
+def determination_from_answer(text: str, answer: LetterAnswer) -> tuple[Determination, list[str]]:
+    """The model-only path (a layout the parser does not know): spans found by grounding."""
+    warnings = ["layout unknown to the parser: every field is the model's"]
+    located = []
+    cursor = 0
+    for index, found in enumerate(answer.decisions):
+        item_span = locate(text, found.item, cursor)
+        start = locate(text, found.rationale_start, item_span[1]) if item_span else None
+        if item_span is None or start is None:  # validators make this rare: say so, never invent
+            warnings.append(f"decision {index + 1}: item or rationale not found after the previous one; dropped")
+            continue
+        cursor = start[1]
+        located.append((found, item_span, start[0]))
+    decisions = []
+    for index, (found, item_span, rationale_start) in enumerate(located):
+        # A rationale runs from its first sentence to the next item (or the end of the letter).
+        end = located[index + 1][1][0] if index + 1 < len(located) else len(text)
+        decisions.append(_decision_from_answer(text, found, item_span, strip_span(text, rationale_start, end)))
+    if not decisions:
+        raise LayoutError("unknown layout, and the model found no decision in it")
+    dates = Dates(**_answer_dates(answer, warnings))
+    determination = Determination(
+        case_number=answer.case_number,
+        priority=answer.priority,
+        dates=dates,
+        reviewer=Reviewer(
+            licensure_states=answer.reviewer_licensure_states,
+            specialties=answer.reviewer_specialties,
+            subspecialties=answer.reviewer_subspecialties,
+        ),
+        patient=Patient(age=answer.patient_age, sex=answer.patient_sex),
+        diagnoses=list(answer.diagnoses),
+        outcome=case_outcome([d.outcome for d in decisions]),
+        decisions=decisions,
+        text=text,
+    )
+    return determination, warnings
+
+
+def _decision_from_answer(text: str, found: LetterDecision, item_span: tuple[int, int],
+                          rationale_span: tuple[int, int]) -> Decision:
+    return Decision(
+        item=collapse(text[slice(*item_span)]),
+        outcome=found.outcome,
+        category=found.category,
+        subcategory=found.subcategory,
+        medication=found.medication,
+        quantity=found.quantity,
+        body_regions=found.body_regions,
+        guidelines=Guidelines(maximus=[c for written in found.guidelines for c in _citation(written)]),
+        reasons=found.reasons,
+        rationale=collapse(text[slice(*rationale_span)]),
+        item_span=item_span,
+        rationale_span=rationale_span,
+    )

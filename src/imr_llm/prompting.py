@@ -1,0 +1,62 @@
+"""Stage 3, prompt: the templates in `prompts/`, by name, rendered into chat messages.
+
+A template file is Markdown: a title line, free notes, then one ``## <call>.system`` and one
+``## <call>.user`` section per call the strategy makes (``decision``/``case`` for segmented,
+``letter`` for monolithic). Placeholders are ``$name`` (`string.Template`), so JSON braces need
+no escaping. The strategy is the name's first word: ``segmented-v1`` is segmented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+STRATEGIES = ("segmented", "monolithic")
+DEFAULT_PROMPT = "segmented-v1"
+_SECTION = re.compile(r"^##\s+(\w+)\.(system|user)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    strategy: str  # "segmented" | "monolithic"
+    sections: dict[tuple[str, str], str]  # (call, role) -> template text
+
+    def messages(self, call: str, **values: str) -> list[dict[str, str]]:
+        """The chat messages for one ``call``, placeholders filled from ``values``."""
+        return [
+            {"role": role, "content": Template(self.sections[(call, role)]).substitute(values)}
+            for role in ("system", "user")
+        ]
+
+
+def available_prompts() -> list[str]:
+    """The names of the templates shipped with imr-llm."""
+    folder = resources.files("imr_llm.prompts")
+    return sorted(entry.name[:-3] for entry in folder.iterdir() if entry.name.endswith(".md"))
+
+
+def load_prompt(name_or_path: str) -> Prompt:
+    """A shipped template by name ("segmented-v1"), or a template file of your own by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".md" and path.is_file():
+        source, name = path.read_text(encoding="utf-8"), path.stem
+    else:
+        entry = resources.files("imr_llm.prompts") / f"{name_or_path}.md"
+        if not entry.is_file():
+            raise ValueError(f"unknown prompt {name_or_path!r}; shipped prompts: {', '.join(available_prompts())}")
+        source, name = entry.read_text(encoding="utf-8"), name_or_path
+    strategy = name.split("-")[0]
+    if strategy not in STRATEGIES:
+        raise ValueError(f"prompt {name!r}: the name must start with one of {', '.join(STRATEGIES)}")
+    return Prompt(name=name, strategy=strategy, sections=_sections(source))
+
+
+def _sections(source: str) -> dict[tuple[str, str], str]:
+    marks = list(_SECTION.finditer(source))
+    ends = [mark.start() for mark in marks[1:]] + [len(source)]
+    pairs = zip(marks, ends, strict=True)
+    return {(mark.group(1), mark.group(2)): source[mark.end(): end].strip() for mark, end in pairs}
