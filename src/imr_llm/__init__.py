@@ -4,8 +4,9 @@
     >>> determination = extract("letter.pdf", llm=False)
 """
 
+from .calling import ModelError
 from .errors import DocumentError, LayoutError, ReadError
-from .extraction import extract
+from .extraction import aextract, extract
 from .parsing import parse_letter
 from .reading import read_text
 from .schema import Citation, Decision, Determination
@@ -18,7 +19,9 @@ __all__ = [
     "Determination",
     "DocumentError",
     "LayoutError",
+    "ModelError",
     "ReadError",
+    "aextract",
     "extract",
     "parse_letter",
     "read_text",

@@ -16,7 +16,7 @@ from .errors import DocumentError
 from .extraction import extract
 from .local import LocalModelError
 from .prompting import load_prompt
-from .writing import result_row, write_csv, write_jsonl
+from .writing import result_row, write_csv, write_jsonl, write_table
 
 SUFFIXES = (".pdf", ".txt")
 
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--timeout", type=float, metavar="S", help="seconds per model request (default: 120)")
     extract.add_argument(
         "--include-text", action="store_true", help="include each letter's text (what the spans index) in JSON output"
+    )
+    extract.add_argument(
+        "--table", action="store_true", help="print a short table on stdout (with -o, the file is written too)"
     )
     return parser
 
@@ -109,9 +112,14 @@ def _run_extract(args: argparse.Namespace) -> int:
         if args.output:
             write = write_csv if args.output.lower().endswith(".csv") else write_jsonl
             with open(args.output, "w", encoding="utf-8", newline="") as out:
-                write(counted(), out)
+                write(_tee_table(counted()) if args.table else counted(), out)
+        elif args.table:
+            write_table(counted(), sys.stdout)
         else:
             write_jsonl(counted(), sys.stdout)
+    except BrokenPipeError:  # stdout closed early (| head): stop quietly, as Unix tools do
+        sys.stderr.close()
+        return 1
     except OSError as exc:
         print(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -120,6 +128,26 @@ def _run_extract(args: argparse.Namespace) -> int:
         return 2
     print(f"imr-llm: {count} documents, {len(failures)} failed", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _tee_table(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Pass rows on to the file writer while printing each as table lines."""
+    first = True
+    for row in rows:
+        if first:
+            write_table([], sys.stdout)  # the header line
+            first = False
+        _table_lines(row)
+        yield row
+
+
+def _table_lines(row: dict[str, Any]) -> None:
+    import io
+
+    buffer = io.StringIO()
+    write_table([row], buffer)
+    sys.stdout.write(buffer.getvalue().split("\n", 1)[1])
+    sys.stdout.flush()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

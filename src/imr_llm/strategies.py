@@ -47,7 +47,8 @@ async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: i
         answer = await _ask(caller, LetterAnswer, monolithic.messages("letter", text=text), {"text": text},
                             usage, warnings, "letter")
         if answer is None:
-            raise LayoutError("unknown layout, and the model's answer could not be used")
+            why = warnings[-1] if warnings else "no answer"
+            raise LayoutError(f"unknown layout, and the model's answer could not be used ({why})")
         result, more = determination_from_answer(text, answer)
         if monolithic is not prompt:
             more.insert(0, f"layout unknown to the parser: {monolithic.name} used instead of {prompt.name}")

@@ -96,3 +96,23 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
     for row in rows:
         writer.writerows(csv_rows(row))
         out.flush()
+
+
+def write_table(rows: Iterable[dict[str, Any]], out: IO[str], width: int = 44) -> None:
+    """A short human-readable table, one line per decision (or per failed document)."""
+    out.write(f"{'document':<24} {'item':<{width}} {'outcome':<10} {'category':<22} {'qty':>4}  tokens\n")
+    for row in rows:
+        name = row["source"].replace("\\", "/").rsplit("/", 1)[-1][:24]
+        if row["error"]:
+            out.write(f"{name:<24} ERROR: {row['error']}\n")
+            continue
+        tokens = row["usage"]["total_tokens"]
+        for decision in row["decisions"]:
+            item = decision["item"] if len(decision["item"]) <= width else decision["item"][: width - 1] + "…"
+            quantity = "" if decision["quantity"] is None else decision["quantity"]
+            out.write(
+                f"{name:<24} {item:<{width}} {decision['outcome']:<10} {decision['category'] or '-':<22} "
+                f"{quantity:>4}  {tokens}\n"
+            )
+            name, tokens = "", ""
+        out.flush()

@@ -1,0 +1,77 @@
+import asyncio
+import time
+
+import pytest
+import yaml
+from conftest import CASSETTES
+from fault_server import ERROR, FaultServer
+
+from imr_llm.answers import CaseAnswer
+from imr_llm.calling import Caller, Endpoint, ModelError, endpoint_from_env
+from imr_llm.schema import Usage
+
+
+def recorded_case_answer() -> tuple[list[dict], bytes]:
+    """The case-summary exchange of a recorded cassette: its request messages and the model's reply."""
+    interactions = yaml.safe_load((CASSETTES / "segmented-v1" / "seed-000.yaml").read_text())["interactions"]
+    import json
+
+    for interaction in interactions:
+        request = json.loads(interaction["request"]["body"])
+        if "diagnoses" in json.dumps(request["response_format"]) and len(request["messages"]) == 2:
+            return request["messages"], interaction["response"]["body"]["string"].encode()
+    raise AssertionError("no case-summary exchange in the cassette")
+
+
+def ask(base_url: str, max_retries: int, timeout: float = 30.0) -> tuple[CaseAnswer, Usage]:
+    messages, _ = recorded_case_answer()
+    usage = Usage()
+    caller = Caller(Endpoint(model="local", base_url=base_url, api_key="no-key", max_retries=max_retries,
+                             timeout=timeout))
+
+    async def go():
+        try:
+            return await caller.ask(CaseAnswer, messages, {}, usage)
+        finally:
+            await caller.aclose()
+
+    return asyncio.run(go()), usage
+
+
+def test_transport_faults_are_retried_honouring_retry_after():
+    _, reply = recorded_case_answer()
+    script = [(429, {"retry-after": "1"}, ERROR), (503, {}, ERROR), (200, {}, reply)]
+    with FaultServer(script) as server:
+        started = time.monotonic()
+        answer, usage = ask(server.base_url, max_retries=2)
+        elapsed = time.monotonic() - started
+    assert isinstance(answer, CaseAnswer)
+    assert len(server.requests) == 3 and usage.calls == 3
+    assert elapsed >= 1.0  # the 429 asked for one second
+    assert usage.prompt_tokens > 0
+
+
+def test_retries_are_bounded_and_the_failure_is_one_line():
+    with FaultServer([(500, {}, ERROR)]) as server:
+        with pytest.raises(ModelError) as caught:
+            ask(server.base_url, max_retries=1)
+    assert len(server.requests) == 2
+    assert str(caught.value) == "model endpoint answered HTTP 500" and caught.value.transport
+
+
+def test_a_client_error_is_not_retried():
+    with FaultServer([(400, {}, ERROR)]) as server:
+        with pytest.raises(ModelError, match="HTTP 400"):
+            ask(server.base_url, max_retries=3)
+    assert len(server.requests) == 1
+
+
+def test_endpoint_from_arguments_then_environment(monkeypatch):
+    monkeypatch.delenv("IMR_LLM_MODEL", raising=False)
+    assert endpoint_from_env() is None
+    monkeypatch.setenv("IMR_LLM_MODEL", "gpt-4o-mini")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-canary-0000000000000000")
+    endpoint = endpoint_from_env(max_retries=5)
+    assert (endpoint.model, endpoint.base_url, endpoint.max_retries, endpoint.is_openai) == ("gpt-4o-mini", None, 5, True)
+    assert "sk-canary" not in repr(endpoint)
+    assert not Endpoint(model="local", base_url="http://127.0.0.1:8080/v1").is_openai

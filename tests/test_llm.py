@@ -1,0 +1,83 @@
+"""The model path end to end, replayed from cassettes recorded from the real local model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from conftest import CASSETTES, seed
+from letters import UNKNOWN_LAYOUT
+
+from imr_llm import LayoutError, extract
+from imr_llm.schema import CATEGORIES
+
+SEED_NAMES = ["000", "001", "002", "003", "004"]
+
+
+def template(d):
+    """What the letter's layout fixes: the parser's, whatever the model says."""
+    return (
+        d.case_number, d.priority, d.dates, d.reviewer, d.outcome,
+        [(x.item, x.outcome, x.item_span, x.rationale_span, x.rationale, x.guidelines) for x in d.decisions],
+    )
+
+
+@pytest.mark.parametrize("prompt", ["segmented-v1", "monolithic-v1"])
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_strategy_end_to_end_on_a_seed(prompt, name, cassette, model_base_url):
+    parsed = extract(seed(name), llm=False)
+    with cassette(f"{prompt}/seed-{name}"):
+        result = extract(seed(name), model="local", base_url=model_base_url, prompt=prompt)
+    assert template(result) == template(parsed)
+    assert (result.model, result.prompt) == ("local", prompt)
+    expected_calls = len(parsed.decisions) + 1 if prompt.startswith("segmented") else 1
+    assert result.usage.calls >= expected_calls
+    assert result.usage.calls == expected_calls + result.usage.reasks
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
+    assert result.usage.total_tokens == result.usage.prompt_tokens + result.usage.completion_tokens
+    for decision in result.decisions:
+        assert decision.category is None or decision.category in CATEGORIES
+        # whatever the model said, what the parser read from the item stands
+        original = parsed.decisions[result.decisions.index(decision)]
+        for name_ in ("quantity", "medication", "body_regions"):
+            if getattr(original, name_) not in (None, []):
+                assert getattr(decision, name_) == getattr(original, name_)
+    # every disagreement the merge saw is a warning, never a silent change
+    for decision, original in zip(result.decisions, parsed.decisions, strict=True):
+        if original.category and decision.category != original.category:
+            assert any("category" in w for w in result.warnings)
+
+
+def _requests(name):
+    return [json.loads(i["request"]["body"]) for i in yaml.safe_load((CASSETTES / f"{name}.yaml").read_text())["interactions"]]
+
+
+def test_a_failed_answer_is_asked_again_with_the_reason(cassette, model_base_url):
+    with cassette("segmented-v1/seed-003"):
+        result = extract(seed("003"), model="local", base_url=model_base_url, prompt="segmented-v1")
+    assert result.usage.reasks > 0
+    # the re-ask is the same conversation plus the model's answer and why it was rejected
+    reasks = [r for r in _requests("segmented-v1/seed-003") if len(r["messages"]) > 2]
+    assert reasks
+    reasons = " ".join(m["content"] for r in reasks for m in r["messages"][2:] if m["role"] == "user")
+    assert "is not" in reasons and ("item" in reasons or "text" in reasons)
+
+
+def test_an_unknown_layout_falls_back_to_the_model_alone(cassette, model_base_url):
+    with pytest.raises(LayoutError):
+        extract(UNKNOWN_LAYOUT, llm=False)
+    with cassette("fallback/unknown-layout"):
+        try:
+            result = extract(UNKNOWN_LAYOUT, model="local", base_url=model_base_url, prompt="segmented-v1")
+        except LayoutError as exc:  # the model's answer held nothing the letter supports
+            result, error = None, str(exc)
+        else:
+            error = None
+    # one whole-letter call with the monolithic template, whatever strategy was asked for
+    (request, *reasks) = _requests("fallback/unknown-layout")
+    assert "extract a California workers' compensation Independent Medical Review" in request["messages"][0]["content"]
+    assert UNKNOWN_LAYOUT.strip() in request["messages"][1]["content"]
+    # SmolLM2-135M's whole-letter answer (recorded) holds nothing usable: the letter fails, saying why
+    assert result is None
+    assert error.startswith("unknown layout, and the model's answer could not be used (letter: ")

@@ -1,0 +1,54 @@
+from letters import UNKNOWN_LAYOUT, letter
+
+from imr_llm import extract
+from imr_llm.answers import CaseAnswer, DecisionAnswer, LetterAnswer
+from imr_llm.merging import determination_from_answer, merge_case, merge_decision
+
+
+def parsed_decision(item="Norco 10/325mg #120"):
+    return extract(letter((item, "Upheld", "Not necessary for the low back.")), llm=False)
+
+
+def test_parser_wins_on_what_the_item_states_and_says_so():
+    d = parsed_decision().decisions[0]
+    answer = DecisionAnswer(category="Pharmaceuticals", subcategory="Opioids", medication="Norco", quantity=12,
+                            body_regions=["lumbar spine"], reasons=["not_recommended"])
+    merged, warnings = merge_decision(d, answer, "decision 1")
+    assert (merged.quantity, merged.medication, merged.reasons) == (120, "Norco", ["not_recommended"])
+    assert merged.body_regions == ["lumbar spine"]  # the parser found none: the model's fills in
+    assert warnings == ["decision 1: quantity: model 12, parser 120; parser kept"]
+
+
+def test_model_wins_on_judgement_and_the_rule_is_noted():
+    d = parsed_decision("Cane").decisions[0]
+    answer = DecisionAnswer(category="Other", subcategory=None, medication=None, quantity=None,
+                            body_regions=[], reasons=[])
+    merged, warnings = merge_decision(d, answer, "decision 1")
+    assert merged.category == "Other"
+    assert warnings == ["decision 1: category: model 'Other', parser rule 'DMEPOS'; model kept"]
+
+
+def test_case_summary_merge():
+    determination = parsed_decision()
+    merged, warnings = merge_case(determination, CaseAnswer(diagnoses=["lumbar strain"], patient_age=44,
+                                                            patient_sex="male"))
+    assert merged.diagnoses == ["lumbar strain"] and merged.patient.age == 45
+    assert warnings == ["patient age: model 44, parser 45; parser kept"]
+
+
+def test_model_only_determination_is_grounded_to_spans():
+    answer = LetterAnswer.model_validate({
+        "diagnoses": [], "patient_age": 52, "patient_sex": "male", "case_number": None, "priority": None,
+        "date_assigned": None, "date_of_injury": "2015-03-14", "decision_date": None, "ur_denial_date": None,
+        "application_received": None, "reviewer_licensure_states": [], "reviewer_specialties": [],
+        "reviewer_subspecialties": [], "decisions": [{
+            "item": "Physical therapy 2x4 for the lumbar spine", "outcome": "upheld", "category": "Rehabilitation",
+            "subcategory": "PT/OT", "medication": None, "quantity": 8, "body_regions": ["lumbar spine"],
+            "reasons": ["exceeds_guideline_quantity"], "rationale_start": "The guidelines allow 8 to 10 visits",
+            "guidelines": []}]}, context={"text": UNKNOWN_LAYOUT})
+    d, warnings = determination_from_answer(UNKNOWN_LAYOUT, answer)
+    (decision,) = d.decisions
+    assert UNKNOWN_LAYOUT[slice(*decision.item_span)] == "Physical therapy 2x4 for the lumbar spine"
+    assert decision.rationale.startswith("The guidelines allow 8 to 10 visits")
+    assert str(d.dates.injury) == "2015-03-14" and d.outcome == "upheld"
+    assert warnings[0].startswith("layout unknown to the parser")
