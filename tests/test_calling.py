@@ -75,3 +75,15 @@ def test_endpoint_from_arguments_then_environment(monkeypatch):
     assert (endpoint.model, endpoint.base_url, endpoint.max_retries, endpoint.is_openai) == ("gpt-4o-mini", None, 5, True)
     assert "sk-canary" not in repr(endpoint)
     assert not Endpoint(model="local", base_url="http://127.0.0.1:8080/v1").is_openai
+
+
+def test_asking_for_a_model_without_one_is_an_error(monkeypatch):
+    from letters import letter
+
+    from imr_llm import extract
+
+    monkeypatch.delenv("IMR_LLM_MODEL", raising=False)
+    text = letter(("A cane", "Upheld", "Not necessary."))
+    with pytest.raises(ValueError, match="needs a model"):
+        extract(text, llm=True)
+    assert extract(text).model is None  # no model configured: the parser alone

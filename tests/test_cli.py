@@ -69,3 +69,26 @@ def test_usage_error_exit_status():
     with pytest.raises(SystemExit) as caught:
         main(["extract"])
     assert caught.value.code == 2
+
+
+def test_model_flags_end_to_end(folder, cassette, model_base_url, capsys):
+    with cassette("segmented-v1/seed-000"):
+        status = main(["extract", str(folder / "a.txt"), "--model", "local", "--base-url", model_base_url,
+                       "--prompt", "segmented-v1", "--max-retries", "2", "--timeout", "300"])
+    assert status == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (row["model"], row["prompt"], row["error"]) == ("local", "segmented-v1", None)
+    assert row["usage"]["calls"] >= 2
+
+
+def test_unknown_prompt_is_a_usage_error(folder, capsys):
+    assert main(["extract", str(folder / "a.txt"), "--model", "local", "--prompt", "clever-v9"]) == 2
+    assert "unknown prompt 'clever-v9'" in capsys.readouterr().err
+
+
+def test_an_endpoint_that_is_down_fails_each_document_not_the_run(folder, capsys):
+    status = main(["extract", str(folder / "a.txt"), str(folder / "sub"), "--model", "some-model",
+                   "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1 and len(rows) == 2
+    assert {row["error"] for row in rows} == {"could not connect to the model endpoint"}
