@@ -61,3 +61,12 @@ def test_a_whole_letter_answer_needs_verbatim_items():
                                     context={"text": TEXT})
     with pytest.raises(ValueError):
         LetterAnswer.model_validate({**letter, "decisions": []}, context={"text": TEXT})
+
+
+def test_subcategory_from_the_dwc_list_where_there_is_one():
+    from imr_llm.grounding import check_subcategory
+
+    assert check_subcategory("Rehabilitation", "PT/OT") == "PT/OT"
+    assert check_subcategory("Pharmaceuticals", "Opioids") == "Opioids"  # drug classes: an open list
+    with pytest.raises(ValueError, match="not one of the DMEPOS subcategories"):
+        check_subcategory("DMEPOS", "Pharmaceuticals")

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from .grounding import check_body_regions, check_medication, check_quantity, check_verbatim
+from .grounding import check_body_regions, check_medication, check_quantity, check_subcategory, check_verbatim
 from .schema import BodyRegion, Category, Priority, Reason, Sex, Verdict
 
 
@@ -44,6 +44,9 @@ class DecisionAnswer(_Answer):
 
     @model_validator(mode="after")
     def _grounded_in_item(self, info: ValidationInfo) -> DecisionAnswer:
+        if not info.context:  # no context: the schema's checks only (used to salvage an answer)
+            return self
+        check_subcategory(self.category, self.subcategory)
         item = self._item(info)
         if item:
             check_medication(self.medication, item)
@@ -83,7 +86,7 @@ class LetterDecision(DecisionAnswer, _ItemHead):
     guidelines: list[str]
 
     def _item(self, info: ValidationInfo) -> Optional[str]:
-        return self.item if info.context else None  # no context: schema checks only
+        return self.item
 
     def _region_sources(self, info: ValidationInfo) -> list[str]:
         return [self.item, _context(info).get("text", "")]

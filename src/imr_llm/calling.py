@@ -241,8 +241,13 @@ def describe_failure(exc: BaseException) -> str:
             return "could not connect to the model endpoint"
         if isinstance(cause, openai.APIStatusError):
             return f"model endpoint answered HTTP {cause.status_code}"
+    from pydantic import ValidationError
+
+    for cause in causes:
+        if isinstance(cause, ValidationError) and cause.errors():
+            first = cause.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
+            return f"model answer failed validation after retries: {where}: {first['msg'][:200]}"
     name = type(causes[-1]).__name__
     message = str(causes[-1]).splitlines()[0] if str(causes[-1]) else ""
-    if "validation" in name.lower() or "validation" in message.lower():
-        return f"model answer failed validation after retries: {message[:200]}"
     return f"model call failed: {name}: {message[:200]}"

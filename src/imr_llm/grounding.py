@@ -13,6 +13,7 @@ from typing import Optional
 
 from .items import parse_body_regions, parse_quantity, reviewed_part
 from .layout import Span
+from .schema import SUBCATEGORIES
 
 _SPACE = re.compile(r"\s+")
 
@@ -79,6 +80,16 @@ def check_body_regions(regions: list[str], *sources: str) -> list[str]:
             f"body regions {unnamed} are not named in the item or its rationale; list only regions the text names"
         )
     return regions
+
+
+def check_subcategory(category: str, subcategory: Optional[str]) -> Optional[str]:
+    """Where the DWC has a closed list for the category, the subcategory must be on it."""
+    allowed = SUBCATEGORIES.get(category)
+    if subcategory is not None and allowed and subcategory not in allowed:
+        raise ValueError(
+            f"subcategory {subcategory!r} is not one of the {category} subcategories: {', '.join(allowed)}"
+        )
+    return subcategory
 
 
 def collapse_lower(text: str) -> str:

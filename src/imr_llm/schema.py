@@ -55,6 +55,17 @@ Reason = Literal[
 GuidelineSource = Literal["MTUS", "ODG", "ACOEM", "Other"]
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
+# The DWC's subcategories (docs/DOMAIN.md) for the categories that have a closed list. A
+# Pharmaceuticals subcategory is the drug class, an open list; the others have none.
+SUBCATEGORIES: dict[str, tuple[str, ...]] = {
+    "Rehabilitation": ("PT/OT", "Chiropractic", "Acupuncture", "Other Therapies"),
+    "Diagnostic Testing": ("Imaging", "EMG/NCV", "Lab & Pathology", "Other Diagnostic Tests"),
+    "DMEPOS": ("DME", "Electrical Stimulation", "Prosthetics/Orthotics", "Supplies"),
+    "Injection": ("Facet Injection", "Injection"),
+    "Surgery": ("Spine", "Arthroscopic", "Non-arthroscopic", "Adjunct Surgical Services", "Surgical Consult"),
+    "Evaluation & Management": ("Medical Specialties", "Dental Services"),
+    "Psych Services": ("Evaluation & Management", "Therapies"),
+}
 BODY_REGIONS: tuple[str, ...] = get_args(BodyRegion)
 REASONS: tuple[str, ...] = get_args(Reason)
 

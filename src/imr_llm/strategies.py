@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from .answers import CaseAnswer, DecisionAnswer, LetterAnswer
 from .calling import Caller, ModelError
 from .errors import LayoutError
-from .grounding import check_body_regions, check_medication, check_quantity, contains
+from .grounding import check_body_regions, check_medication, check_quantity, check_subcategory, contains
 from .items import parse_body_regions
 from .layout import find_layout
 from .merging import determination_from_answer, merge_case, merge_decision, merge_letter
@@ -139,6 +139,11 @@ def salvage(model: type[A], raw: str, context: dict[str, Any]) -> tuple[Optional
 
 def _drop_ungrounded(answer: DecisionAnswer, item: str, *region_sources: str) -> list[str]:
     notes = []
+    try:
+        check_subcategory(answer.category, answer.subcategory)
+    except ValueError:
+        notes.append(f"subcategory {answer.subcategory!r} not a {answer.category} subcategory; dropped")
+        answer.subcategory = None
     for name, check in (("medication", check_medication), ("quantity", check_quantity)):
         try:
             check(getattr(answer, name), item)
