@@ -32,12 +32,12 @@ def test_quantity_only_where_the_item_states_it(item, quantity):
 
 def test_partly_certified_request_counts_the_portion_under_review():
     item = (
-        "Physical therapy to the low back eight sessions was the original request. Physical therapy to the "
-        "low back six sessions was authorized by the Claims Administrator. The remaining IMR eligible portion "
-        "of the original request, Physical therapy to the low back two sessions is"
+        "Acupuncture for the neck twelve sessions was the original request. Acupuncture for the neck eight "
+        "sessions was authorized by the Claims Administrator. The remaining IMR eligible portion of the "
+        "original request, Acupuncture for the neck four sessions is"
     )
-    assert reviewed_part(item) == "Physical therapy to the low back two sessions"
-    assert parse_quantity(item) == 2
+    assert reviewed_part(item) == "Acupuncture for the neck four sessions"
+    assert parse_quantity(item) == 4
 
 
 @pytest.mark.parametrize(
