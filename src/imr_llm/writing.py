@@ -46,6 +46,7 @@ CSV_COLUMNS = [
     "source", "error", "case_number", "priority", "date_assigned", "date_injury", "date_decision",
     "date_ur_denial", "date_application_received", "reviewer_licensure_states", "reviewer_specialties",
     "reviewer_subspecialties", "patient_age", "patient_sex", "diagnoses", "case_outcome",
+    "model", "prompt", "total_tokens", "warnings",
     "decision_index", "item", "outcome", "category", "subcategory", "medication", "quantity",
     "body_regions", "reasons", "claims_administrator_guidelines", "maximus_guidelines",
     "rationale", "item_start", "item_end", "rationale_start", "rationale_end",
@@ -70,6 +71,8 @@ def csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         "reviewer_subspecialties": _join(reviewer["subspecialties"]),
         "patient_age": patient["age"], "patient_sex": patient["sex"],
         "diagnoses": _join(row["diagnoses"]), "case_outcome": row["outcome"],
+        "model": row["model"], "prompt": row["prompt"], "total_tokens": row["usage"]["total_tokens"],
+        "warnings": _join(row["warnings"]),
     }
     if not row["decisions"]:
         return [case]
