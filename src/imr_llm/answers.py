@@ -2,8 +2,10 @@
 
 The model *is* the schema: each class here is sent as the JSON schema that constrains decoding,
 and its validators ground the answer in the letter (see `grounding`). A validator that raises
-makes instructor ask again with the reason. The letter text reaches the validators as the
-validation context: ``{"text": ..., "item": ...}``.
+makes instructor ask again with the reason. The letter reaches the validators as the
+validation context: ``{"text": ..., "item": ..., "rationale": ...}`` (what the call is about).
+Without a context only the schema is checked: that is how the usable parts of a rejected answer
+are salvaged.
 """
 
 from __future__ import annotations
