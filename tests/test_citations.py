@@ -79,3 +79,16 @@ def test_section_names_that_hold_commas_stay_whole():
         "TENS, chronic pain (transcutaneous)",
         "Summary",
     ]
+
+
+def test_odg_chapter_titles_are_known_chapters_and_publication_words_are_dropped():
+    def odg(line):
+        return fields(parse_guideline("Decision based on Non-MTUS Citation " + line))
+
+    assert odg("Official Disability Guidelines (ODG) Pain (Chronic) Acupuncture.") == [
+        ("ODG", "Pain (Chronic)", None, ["Acupuncture"], None)]
+    assert odg("Official Disability Guidelines (ODG), Forearm, Wrist, and Hand (updated 01/02/17), Splinting.") == [
+        ("ODG", "Forearm, Wrist, and Hand", None, ["Splinting"], None)]
+    assert odg("Official Disability Guidelines (ODG), Work Loss Data Institute (22nd Edition), 2017, Knee & Leg "
+               "(Acute & Chronic) Chapter.") == [("ODG", "Knee & Leg", 2017, [], None)]
+    assert odg("ODG Low Back (Shock wave therapy).") == [("ODG", "Low Back", None, ["Shock wave therapy"], None)]

@@ -33,6 +33,22 @@ _ODG_PREFIX = re.compile(r"^(?:Official\s+Disability\s+Guidelines\s*(?:\(ODG\))?
 _ACOEM_PREFIX = re.compile(
     r"^ACOEM\s*(?:Occupational\s+Medicine\s+Practice\s+Guidelines|Practice\s+Guidelines|Guidelines)?\s*[,:]?\s*"
     r"(?:\d+(?:st|nd|rd|th)\s+ed(?:ition)?\.?\s*,?\s*)?", re.I)
+# ODG's chapters, as letters write them; a title is one of these when the line starts with one.
+_ODG_CHAPTER = re.compile(
+    r"(?:the\s+)?(?P<title>ankle\s*(?:&|and)\s*foot|carpal\s+tunnel\s+syndrome|pain\s*\(chronic\)|chronic\s+pain"
+    r"|elbow|eye|fitness\s+for\s+duty|forearm,?\s*wrist,?\s*(?:&|and)\s*hand|head|hernia|hips?\s*(?:&|and)\s*pelvis"
+    r"|knee\s*(?:&|and)\s*leg|low\s*back(?:\s*[-–,]?\s*lumbar\s*(?:&|and)\s*thoracic|\s*(?:&|and)\s*thoracic)?"
+    r"|lumbar\s*(?:&|and)\s*thoracic|mental\s+illness\s*(?:&|and)\s*stress|neck\s*(?:&|and)\s*upper\s+back"
+    r"|pain|pulmonary|shoulder|traumatic\s+brain\s+injury|preface)(?!\w)(?:\s+(?:chapter|section)s?\b)?(?:\s+guidelines\b)?",
+    re.I,
+)
+# Words about the publication, not the document cited: "Work Loss Data Institute (21th Annual
+# Edition)", "2016", "Web Version", "(Acute & Chronic)".
+_PUBLICATION = re.compile(
+    r"Work\s+Loss\s+Data\s+Institute(?:\s*\([^)]*\))?|\bWeb\s+Version\b|\((?:acute\s*(?:&|and)\s*chronic|online version)\)"
+    r"|(?:(?<=^)|(?<=,))\s*(?:19|20)\d\d\s*(?=,|$)",  # a year standing as a chunk of its own
+    re.I,
+)
 _CHUNK = re.compile(r"\s*(?:[,;:/]|\s[-–]\s?)\s*")
 _UPDATED = re.compile(r"\s*\(updated[^)]*\)", re.I)
 _TITLE_NOISE = re.compile(r"\s*\((?:acute\s*(?:&|and)\s*chronic|online version)\)|\s+(?:chapter|section)s?$", re.I)
@@ -144,11 +160,18 @@ def _non_mtus(part: str, source: Optional[str] = None) -> Citation:
         source, body = "ACOEM", _ACOEM_PREFIX.sub("", body)
     else:
         return Citation(source="Other", year=_year(body), pages=pages, text=written)
-    chunks = [chunk for chunk in _CHUNK.split(body) if chunk and not _YEAR.fullmatch(chunk)]
-    chunks = [chunk for chunk in chunks if not re.fullmatch(r"web\s+version", chunk, re.I)]
+    year = _year(body)
+    body = re.sub(r"\s*,(?:\s*,)+", ",", _PUBLICATION.sub(" ", body)).strip(" ,;:-–")
+    chapter = _ODG_CHAPTER.match(body) if source == "ODG" else None
+    if chapter:  # a known chapter: the rest of the line is its sections
+        title = " ".join(chapter.group("title").split())
+        rest = _CHUNK.sub(", ", body[chapter.end():]).strip(" ,;:-–")
+        return Citation(source=source, title=title, year=year, sections=split_sections(rest), pages=pages,
+                        text=written)
+    chunks = [chunk for chunk in _CHUNK.split(body) if chunk]
     title = _TITLE_NOISE.sub("", _TITLE_NOISE.sub("", chunks[0])).strip() if chunks else None
     sections = split_sections(", ".join(chunks[1:]))
-    return Citation(source=source, title=title or None, year=_year(body), sections=sections, pages=pages, text=written)
+    return Citation(source=source, title=title or None, year=year, sections=sections, pages=pages, text=written)
 
 
 def _year(text: str) -> Optional[int]:
@@ -173,4 +196,6 @@ def split_sections(text: str) -> list[str]:
             sections[-1] = f"{sections[-1]}, {fragment}"
         else:
             sections.append(fragment)
+    # "(Shock wave therapy)": a section the letter put in brackets is still that section.
+    sections = [s[1:-1].strip() if s.startswith("(") and s.endswith(")") and s.count("(") == 1 else s for s in sections]
     return sections
