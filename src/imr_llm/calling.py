@@ -88,9 +88,10 @@ class Caller:
 
         self.endpoint = endpoint
         self._owns_client = client is None
-        self._client = client or AsyncOpenAI(
-            base_url=endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout, max_retries=0
-        )
+        if client is None:
+            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key)
+        # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
+        self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
         # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
         # JSON schema inside a json_object response_format (they reject type json_schema).
         mode = instructor.Mode.JSON_SCHEMA if endpoint.is_openai else instructor.Mode.JSON
