@@ -48,6 +48,8 @@ def test_partly_certified_request_counts_the_portion_under_review():
         ("Facet joint injections L4-5, L5-S1", ["lumbar spine"]),
         ("Knee brace and ankle support", ["knee", "ankle/foot"]),
         ("EMG/NCV of the lower extremities", ["other"]),
+        ("Back support", ["lumbar spine"]),
+        ("Upper back massage", ["thoracic spine"]),
         ("Physical therapy x 12", []),
     ],
 )
@@ -82,6 +84,12 @@ def test_medication_as_written(item, medication):
         ("Facet joint injections L4-5, L5-S1", ("Injection", "Facet Injection")),
         ("Arthroscopy of the left knee", ("Surgery", "Arthroscopic")),
         ("Functional restoration program", ("Programs", None)),
+        ("Post-op physical therapy 12 sessions", ("Rehabilitation", "PT/OT")),
+        ("Pre-op chest x-ray", ("Surgery", "Adjunct Surgical Services")),
+        ("Electrical stimulation two times a week for 4 weeks", ("Rehabilitation", "PT/OT")),
+        ("Interferential unit rental", ("DMEPOS", "Electrical Stimulation")),
+        ("Partial hospitalization program", ("Psych Services", "Therapies")),
+        ("Synapryn 10mg/ml oral suspension", ("Pharmaceuticals", "Opioids")),
         ("Something nobody has asked for", (None, None)),
     ],
 )

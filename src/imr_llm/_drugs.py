@@ -77,8 +77,13 @@ _CLASSES: dict[str, str] = {
     "Corticosteroids": (
         "prednisone, medrol, methylprednisolone, dexamethasone"
     ),
+    # Compounded kits common in California workers' compensation requests, by their active drug.
+    "H2 Blockers": "ranitidine, zantac, famotidine, pepcid, deprizine",
+    "Antihistamine": "diphenhydramine, benadryl, dicopanol",
 }
+_KITS = {"fanatrex": "Anti-epilepsy drugs", "synapryn": "Opioids", "tabradol": "Muscle Relaxant", "ketophene": "NSAID"}
 
 DRUG_CLASS: dict[str, str] = {
-    name: drug_class for drug_class, names in _CLASSES.items() for name in names.split(", ")
+    **{name: drug_class for drug_class, names in _CLASSES.items() for name in names.split(", ")},
+    **_KITS,
 }

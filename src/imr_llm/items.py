@@ -73,7 +73,8 @@ _REGIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for region, pattern in (
         ("cervical spine", r"\bcervical\b|\bneck\b|\bc[-/ ]?spine\b|\bc/s\b|\bC[1-7]\s*-\s*C?[1-7]\b|\bcervicothoracic\b"),
         ("thoracic spine", r"\bthoracic\b|\bt[-/ ]?spine\b|\bt/s\b|\bmid[- ]?back\b|\bupper back\b|\bT\d{1,2}\s*-\s*T?\d{1,2}\b|\bthoracolumbar\b"),
-        ("lumbar spine", r"\blumbar\b|\blumbosacral\b|\blow(?:er)?[- ]back\b|\bl[-/ ]?spine\b|\bl/s\b|\bL[1-5]\s*-\s*(?:L?[1-5]|S1)\b|\bthoracolumbar\b"),
+        # A bare "back" in these requests is the low back; "upper"/"mid" back is thoracic.
+        ("lumbar spine", r"\blumbar\b|\blumbosacral\b|\blow(?:er)?[- ]back\b|(?<!upper )(?<!mid )(?<!mid-)\bback\b|\bl[-/ ]?spine\b|\bl/s\b|\bL[1-5]\s*-\s*(?:L?[1-5]|S1)\b|\bthoracolumbar\b"),
         ("shoulder", r"\bshoulders?\b|\brotator cuff\b|\bacromioclavicular\b|\bsubacromial\b"),
         ("elbow", r"\belbows?\b|\bepicondyl\w*|\bcubital\b|\bolecranon\b"),
         ("wrist/hand", r"\bwrists?\b|\bhands?\b|\bfingers?\b|\bthumbs?\b|\bcarpal\b|\bdistal radius\b|\bforearms?\b"),
@@ -130,18 +131,21 @@ def _drug_subcategory(item: str, medication: str) -> Optional[str]:
 _CATEGORY_RULES: tuple[tuple[str, Optional[str], re.Pattern[str]], ...] = tuple(
     (category, subcategory, re.compile(pattern, re.I))
     for category, subcategory, pattern in (
-        ("Surgery", "Adjunct Surgical Services", r"\b(?:pre-?operative|pre-?op|post-?operative|post-?op|associated surgical service|assistant surgeon|surgical assistant)\b"),
+        # Post-operative care is classed by what it is ("post-op physical therapy" is PT/OT).
+        ("Surgery", "Adjunct Surgical Services", r"\b(?:pre-?operative|pre-?op|associated surgical service|assistant surgeon|surgical assistant|medical clearance)\b"),
         ("Diagnostic Testing", "EMG/NCV", r"\b(?:EMG|NCV|NCS|electromyogra\w*|nerve conduction)\b"),
         ("Diagnostic Testing", "Imaging", r"\b(?:MRI'?s?|MRA|CT|CAT scan|x-?rays?|radiograph\w*|bone scan|imaging|(?<!pulsed )ultrasound(?! therap)|sonogram|scan|arthrogram|myelogram|discogram)\b"),
         ("Diagnostic Testing", "Lab & Pathology", r"\b(?:urine|drug screen\w*|toxicology|lab(?:s|oratory)?|blood|CBC|panel|UDS|UDT|genetic)\b"),
         ("Psych Services", "Evaluation & Management", r"\bpsych\w* (?:evaluation|testing|consult\w*|assessment)|\bpsychological testing\b"),
-        ("Psych Services", "Therapies", r"\b(?:psychotherapy|cognitive behavio\w* therap\w*|CBT|psych\w* (?:therapy|treatment|sessions?))\b"),
+        ("Psych Services", "Therapies", r"\b(?:psychotherapy|cognitive behavio\w* therap\w*|CBT|psych\w* (?:therapy|treatment|sessions?)|partial hospitali[sz]ation)\b"),
         ("Diagnostic Testing", "Other Diagnostic Tests", r"\b(?:EEG|SSEP|evoked potentials?|electroencephalogra\w*|EKG|ECG|electrocardiogra\w*|sleep study|polysomnogra\w*|functional capacity evaluation|FCE|thermography|audiogra\w*|diagnostic)\b"),
         ("Injection", "Facet Injection", r"\b(?:facet|medial branch|radiofrequency|rhizotomy|ablation)\b"),
         ("Injection", "Injection", r"\b(?:injections?|epidural|ESI|trigger point|nerve block|blocks?|PRP|platelet[- ]rich)\b"),
         ("Rehabilitation", "Acupuncture", r"\bacupuncture\b"),
         ("Rehabilitation", "Chiropractic", r"\bchiro\w*|\bmanipulation\b|\bCMT\b"),
-        ("Programs", None, r"\b(?:functional restoration|FRP|weight loss|work hardening|work conditioning|detox\w*|pain (?:management )?program|brain injury|partial hospitalization|program)\b"),
+        ("Programs", None, r"\b(?:functional restoration|FRP|weight loss|work hardening|work conditioning|detox\w*|pain (?:management )?program|brain injury|program)\b"),
+        # Stimulation given in clinic sessions is therapy; a unit to take home is DME.
+        ("Rehabilitation", "PT/OT", r"\b(?:electrical (?:muscle )?stimulation|e-?stim\w*)\b.*\b(?:sessions?|visits?|times (?:a|per) week)\b"),
         ("Rehabilitation", "PT/OT", r"\b(?:physical therap\w*|PT|occupational therap\w*|OT|physiotherap\w*|therapeutic exercise|manual therapy|myofascial release|massage|aquatic therap\w*|infrared|(?:pulsed |therapeutic )ultrasound|rehabilitation|physical medicine|hand therap\w*)\b"),
         ("Rehabilitation", "Other Therapies", r"\b(?:biofeedback|shock ?wave|ESWT|hypnotherapy|laser)\b"),
         ("DMEPOS", "Electrical Stimulation", r"\b(?:TENS|EMS|electrical (?:muscle )?stimulation|e-?stim\w*|interferential|H-?wave|NMES|neuromuscular stim\w*)\b"),
