@@ -51,7 +51,7 @@ _PUBLICATION = re.compile(
 )
 _CHUNK = re.compile(r"\s*(?:[,;:/]|\s[-–]\s?)\s*")
 _UPDATED = re.compile(r"\s*\(updated[^)]*\)", re.I)
-_TITLE_NOISE = re.compile(r"\s*\((?:acute\s*(?:&|and)\s*chronic|online version)\)|\s+(?:chapter|section)s?$", re.I)
+_CHAPTER_WORD = re.compile(r"\s+(?:chapter|section)s?$", re.I)
 # Section families whose names hold a comma: "NSAIDs, GI symptoms & cardiovascular risk".
 _COMMA_FAMILIES = {"nsaids", "opioids", "tens", "benzodiazepine dependence"}
 
@@ -169,7 +169,7 @@ def _non_mtus(part: str, source: Optional[str] = None) -> Citation:
         return Citation(source=source, title=title, year=year, sections=split_sections(rest), pages=pages,
                         text=written)
     chunks = [chunk for chunk in _CHUNK.split(body) if chunk]
-    title = _TITLE_NOISE.sub("", _TITLE_NOISE.sub("", chunks[0])).strip() if chunks else None
+    title = _CHAPTER_WORD.sub("", chunks[0]).strip() if chunks else None
     sections = split_sections(", ".join(chunks[1:]))
     return Citation(source=source, title=title or None, year=year, sections=sections, pages=pages, text=written)
 

@@ -132,22 +132,10 @@ def _run_extract(args: argparse.Namespace) -> int:
 
 def _tee_table(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Pass rows on to the file writer while printing each as table lines."""
-    first = True
+    write_table([], sys.stdout)  # the header line
     for row in rows:
-        if first:
-            write_table([], sys.stdout)  # the header line
-            first = False
-        _table_lines(row)
+        write_table([row], sys.stdout, header=False)
         yield row
-
-
-def _table_lines(row: dict[str, Any]) -> None:
-    import io
-
-    buffer = io.StringIO()
-    write_table([row], buffer)
-    sys.stdout.write(buffer.getvalue().split("\n", 1)[1])
-    sys.stdout.flush()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -71,9 +71,14 @@ def check_medication(medication: Optional[str], item: str) -> Optional[str]:
     return medication
 
 
+def named_regions(*sources: str) -> set[str]:
+    """The contract's body regions that any of the sources names."""
+    return {region for source in sources for region in parse_body_regions(source)}
+
+
 def check_body_regions(regions: list[str], *sources: str) -> list[str]:
     """Each region must be one the sources (the item, its rationale) name."""
-    named = {region for source in sources for region in parse_body_regions(source)}
+    named = named_regions(*sources)
     unnamed = [region for region in regions if region not in named]
     if unnamed:
         raise ValueError(

@@ -20,8 +20,14 @@ from pydantic import BaseModel, ValidationError
 from .answers import CaseAnswer, DecisionAnswer, LetterAnswer
 from .calling import Caller, ModelError
 from .errors import LayoutError
-from .grounding import check_body_regions, check_medication, check_quantity, check_subcategory, contains
-from .items import parse_body_regions
+from .grounding import (
+    check_body_regions,
+    check_medication,
+    check_quantity,
+    check_subcategory,
+    contains,
+    named_regions,
+)
 from .layout import find_layout
 from .merging import determination_from_answer, merge_case, merge_decision, merge_letter
 from .parsing import parse_letter
@@ -153,7 +159,7 @@ def _drop_ungrounded(answer: DecisionAnswer, item: str, *region_sources: str) ->
     try:
         check_body_regions(answer.body_regions, item, *region_sources)
     except ValueError:
-        named = {region for source in (item, *region_sources) for region in parse_body_regions(source)}
+        named = named_regions(item, *region_sources)
         kept = [region for region in answer.body_regions if region in named]
         notes.append(f"body regions {sorted(set(answer.body_regions) - named)} not named in the text; dropped")
         answer.body_regions = kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from typing import IO, Any, Iterable, Optional
@@ -30,7 +31,7 @@ def result_row(
 ) -> dict[str, Any]:
     """One document's JSON object: the Determination plus ``source`` and ``error``."""
     if determination is None:
-        body = json.loads(json.dumps(_EMPTY_CASE))
+        body = copy.deepcopy(_EMPTY_CASE)
     else:
         body = determination.model_dump(mode="json", exclude=None if include_text else {"text"})
     return {"source": source, "error": error, **body}
@@ -101,9 +102,10 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
         out.flush()
 
 
-def write_table(rows: Iterable[dict[str, Any]], out: IO[str], width: int = 44) -> None:
+def write_table(rows: Iterable[dict[str, Any]], out: IO[str], width: int = 44, header: bool = True) -> None:
     """A short human-readable table, one line per decision (or per failed document)."""
-    out.write(f"{'document':<24} {'item':<{width}} {'outcome':<10} {'category':<22} {'qty':>4}  tokens\n")
+    if header:
+        out.write(f"{'document':<24} {'item':<{width}} {'outcome':<10} {'category':<22} {'qty':>4}  tokens\n")
     for row in rows:
         name = row["source"].replace("\\", "/").rsplit("/", 1)[-1][:24]
         if row["error"]:
