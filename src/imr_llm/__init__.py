@@ -7,7 +7,9 @@
 from .calling import ModelError
 from .errors import DocumentError, LayoutError, ReadError
 from .extraction import aextract, extract
+from .local import LocalServer
 from .parsing import parse_letter
+from .pricing import Price, load_prices, usage_cost
 from .reading import read_text
 from .schema import Citation, Decision, Determination
 
@@ -19,10 +21,14 @@ __all__ = [
     "Determination",
     "DocumentError",
     "LayoutError",
+    "LocalServer",
     "ModelError",
+    "Price",
     "ReadError",
     "aextract",
     "extract",
+    "load_prices",
     "parse_letter",
     "read_text",
+    "usage_cost",
 ]
