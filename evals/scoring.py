@@ -100,7 +100,7 @@ def set_scores(predicted: Optional[list], gold: list) -> tuple[float, float, flo
     return precision, recall, _f1(precision, recall)
 
 
-def _score_value(name: str, predicted: Any, gold: Any) -> FieldScore:
+def field_score(name: str, predicted: Any, gold: Any) -> FieldScore:
     leaf = name.rsplit(".", 1)[-1]
     group = "semantic" if leaf in SEMANTIC else "template"
     if isinstance(gold, list):
@@ -118,7 +118,7 @@ def _score_mapping(prefix: str, predicted: dict, gold: dict, out: list[FieldScor
         if isinstance(gold_value, dict):  # dates, reviewer, patient, guidelines: field by field
             _score_mapping(f"{name}.", predicted_value or {}, gold_value, out)
         else:
-            out.append(_score_value(name, predicted_value, gold_value))
+            out.append(field_score(name, predicted_value, gold_value))
 
 
 def pair_decisions(predicted: list[dict], gold: list[dict]) -> list[tuple[Optional[dict], dict]]:
@@ -156,6 +156,19 @@ def score_document(predicted: dict, gold: dict) -> DocumentScore:
                 continue
             result.paired_decisions += 1
             _score_mapping("decisions.", match, gold_decision, result.fields)
+    return result
+
+
+def score_failure(gold: dict) -> DocumentScore:
+    """A document that could not be extracted: every field ``gold`` labels scores 0."""
+    result = DocumentScore(gold_decisions=len(gold.get("decisions", [])))
+    empty: dict = {}
+    _score_mapping("", empty, {k: v for k, v in gold.items() if k not in ("decisions", "text")}, result.fields)
+    result.fields = [FieldScore(f.field, f.group, 0.0, 0.0 if f.precision is not None else None,
+                                0.0 if f.recall is not None else None) for f in result.fields]
+    for gold_decision in gold.get("decisions", []):
+        for key in gold_decision:
+            result.fields.append(FieldScore(f"decisions.{key}", "semantic" if key in SEMANTIC else "template", 0.0))
     return result
 
 

@@ -1,7 +1,7 @@
 """The scorer on small hand-made cases, with exact expected numbers."""
 
 import pytest
-from evals.scoring import pair_decisions, score_document, set_scores, summarize, token_f1
+from evals.scoring import pair_decisions, score_document, score_failure, set_scores, summarize, token_f1
 
 
 def scores(document):
@@ -60,6 +60,15 @@ def test_an_extra_decision_lowers_precision_only():
     document = score_document(predicted, gold)
     assert document.overall == 1.0
     assert (document.decision_precision, document.decision_recall) == (0.5, 1.0)
+
+
+def test_a_failed_document_scores_zero_on_every_labeled_field():
+    gold = {"case_number": "CM1", "diagnoses": [], "patient": {"age": 40},
+            "decisions": [{"item": "Norco #120", "outcome": "upheld"}]}
+    document = score_failure(gold)
+    assert [(f.field, f.score) for f in document.fields] == [
+        ("case_number", 0.0), ("diagnoses", 0.0), ("patient.age", 0.0), ("decisions.item", 0.0), ("decisions.outcome", 0.0)]
+    assert (document.gold_decisions, document.predicted_decisions, document.decision_f1) == (1, 0, 0.0)
 
 
 def test_a_wrong_verdict():
