@@ -9,6 +9,7 @@ The openai client's own retries are off, so that these two are the only ones.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -113,8 +114,7 @@ class Caller:
         kwargs: dict[str, Any] = {"model": self.endpoint.model, "temperature": 0, "max_tokens": max_tokens,
                                   **dict(self.endpoint.sampling)}
         if not self.endpoint.is_openai:
-            schema = response_model.model_json_schema()
-            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": _schema(response_model)}}
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception(is_transport_fault),
@@ -158,6 +158,12 @@ class Caller:
             raise
         _add_usage(usage, getattr(answer, "_total_usage", None))
         return answer
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(response_model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema, made once: building it costs more than the rest of a request."""
+    return response_model.model_json_schema()
 
 
 def _last_answer(exc: BaseException) -> Optional[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any, Optional
 
+from .calling import Caller, Endpoint, endpoint_from_env
 from .parsing import parse_letter
 from .reading import Source, read_text
 from .schema import Determination
@@ -35,32 +37,47 @@ async def aextract(
     parsed, and `ModelError` when the model endpoint fails past its retries.
     """
     text = read_text(source)
-    if llm is False:
-        return parse_letter(text)
-    from .calling import Caller, endpoint_from_env
-
-    endpoint = endpoint_from_env(model, base_url, api_key, timeout, max_retries)
+    endpoint = resolve_endpoint(llm, model, base_url, api_key, timeout, max_retries)
     if endpoint is None:
-        if llm:
-            raise ValueError("llm=True needs a model: pass model=... or set IMR_LLM_MODEL")
         return parse_letter(text)
-    from .local import LOCAL_MODEL, local_base_url
     from .prompting import DEFAULT_PROMPT, load_prompt
     from .strategies import run_strategy
 
-    if endpoint.model == LOCAL_MODEL:
-        from dataclasses import replace
-
-        # Greedy decoding makes the 135M model repeat itself until the token limit; a frequency
-        # penalty lets it finish. base_url may point at a server (or cassette) of its own.
-        endpoint = replace(endpoint, base_url=endpoint.base_url or local_base_url(),
-                           sampling=(("frequency_penalty", 0.5),))
     chosen = load_prompt(prompt or DEFAULT_PROMPT)
     caller = Caller(endpoint, client)
     try:
         return await run_strategy(text, chosen, caller)
     finally:
         await caller.aclose()
+
+
+def resolve_endpoint(
+    llm: Optional[bool] = None,
+    model: Optional[str] = None,
+    base_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    timeout: Optional[float] = None,
+    max_retries: Optional[int] = None,
+) -> Optional[Endpoint]:
+    """The model endpoint the options (and the environment) name; None: the parser alone.
+
+    ``model="local"`` starts the bundled model's server unless ``base_url`` names one.
+    """
+    if llm is False:
+        return None
+    endpoint = endpoint_from_env(model, base_url, api_key, timeout, max_retries)
+    if endpoint is None:
+        if llm:
+            raise ValueError("llm=True needs a model: pass model=... or set IMR_LLM_MODEL")
+        return None
+    from .local import LOCAL_MODEL, local_base_url
+
+    if endpoint.model == LOCAL_MODEL:
+        # Greedy decoding makes the 135M model repeat itself until the token limit; a frequency
+        # penalty lets it finish. base_url may point at a server (or cassette) of its own.
+        endpoint = replace(endpoint, base_url=endpoint.base_url or local_base_url(),
+                           sampling=(("frequency_penalty", 0.5),))
+    return endpoint
 
 
 def extract(source: Source, **options: Any) -> Determination:

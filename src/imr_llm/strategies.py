@@ -13,6 +13,7 @@ Transport faults that outlast the retries fail the letter.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -41,79 +42,131 @@ FALLBACK_PROMPT = "monolithic-v1"
 MAX_TOKENS = {DecisionAnswer: 300, CaseAnswer: 300, LetterAnswer: 1024}
 
 
-async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: int = 4) -> Determination:
-    """The Determination for ``text`` by ``prompt``'s strategy, with usage and warnings."""
-    usage, warnings = Usage(), []
+@dataclass(frozen=True)
+class Call:
+    """One request a strategy makes: the schema asked for, the messages, what grounds the answer."""
+
+    label: str  # "decision 1", "case summary", "letter": names the call in warnings
+    answer_model: type[BaseModel]
+    messages: list[dict[str, str]]
+    context: dict[str, Any]  # the validation context (see `answers`)
+
+    @property
+    def max_tokens(self) -> int:
+        return MAX_TOKENS.get(self.answer_model, 1024)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one letter needs from the model; `assemble` turns the answers into a Determination.
+
+    Kept apart from the calling so that a batch engine can make the calls (`imr-llm batch`).
+    """
+
+    text: str
+    prompt: Prompt  # the prompt asked for
+    parsed: Optional[Determination]  # None: a layout the parser does not know
+    calls: list[Call]
+    fallback: Optional[Prompt] = None  # the monolithic prompt used instead, for an unknown layout
+
+
+def plan_calls(text: str, prompt: Prompt) -> Plan:
+    """The calls ``prompt``'s strategy makes for ``text`` (the parser runs here, once)."""
     try:
         parsed: Optional[Determination] = parse_letter(text)
     except LayoutError:
         parsed = None
-    if parsed is None:
-        monolithic = prompt if prompt.strategy == "monolithic" else load_prompt(FALLBACK_PROMPT)
-        answer = await _ask(caller, LetterAnswer, monolithic.messages("letter", text=text), {"text": text},
-                            usage, warnings, "letter")
-        if answer is None:
-            why = warnings[-1] if warnings else "no answer"
-            raise LayoutError(f"unknown layout, and the model's answer could not be used ({why})")
-        result, more = determination_from_answer(text, answer)
-        if monolithic is not prompt:
-            more.insert(0, f"layout unknown to the parser: {monolithic.name} used instead of {prompt.name}")
-    elif prompt.strategy == "monolithic":
-        answer = await _ask(caller, LetterAnswer, prompt.messages("letter", text=text), {"text": text},
-                            usage, warnings, "letter")
-        result, more = merge_letter(parsed, answer) if answer else (parsed, [])
-    else:
-        result, more = await _segmented(text, parsed, prompt, caller, usage, warnings, concurrency)
-    return result.model_copy(update={
-        "warnings": warnings + more, "usage": usage, "model": caller.endpoint.model, "prompt": prompt.name,
-    })
-
-
-async def _segmented(text: str, parsed: Determination, prompt: Prompt, caller: Caller, usage: Usage,
-                     warnings: list[str], concurrency: int) -> tuple[Determination, list[str]]:
+    if parsed is None or prompt.strategy == "monolithic":
+        used = prompt if prompt.strategy == "monolithic" else load_prompt(FALLBACK_PROMPT)
+        call = Call("letter", LetterAnswer, used.messages("letter", text=text), {"text": text})
+        return Plan(text, prompt, parsed, [call], None if used is prompt else used)
     layout = find_layout(text)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def ask(model: type[A], messages: list[dict[str, str]], context: dict[str, Any], label: str) -> Optional[A]:
-        async with gate:
-            return await _ask(caller, model, messages, context, usage, warnings, label)
-
-    decision_calls = [
-        ask(DecisionAnswer,
-            prompt.messages("decision", item=d.item, outcome=d.outcome, rationale=d.rationale),
-            {"item": d.item, "rationale": d.rationale, "text": text}, f"decision {i + 1}")
+    calls = [
+        Call(f"decision {i + 1}", DecisionAnswer,
+             prompt.messages("decision", item=d.item, outcome=d.outcome, rationale=d.rationale),
+             {"item": d.item, "rationale": d.rationale, "text": text})
         for i, d in enumerate(parsed.decisions)
     ]
     summary = text[slice(*layout.summary_span)].strip()
-    case_call = ask(CaseAnswer, prompt.messages("case", summary=summary), {"text": summary}, "case summary")
-    *decision_answers, case_answer = await asyncio.gather(*decision_calls, case_call)
-    more: list[str] = []
+    calls.append(Call("case summary", CaseAnswer, prompt.messages("case", summary=summary), {"text": summary}))
+    return Plan(text, prompt, parsed, calls)
+
+
+def assemble(plan: Plan, answers: list[Optional[BaseModel]]) -> tuple[Determination, list[str]]:
+    """The Determination from one answer per call (None where none could be had), and the notes
+    of every disagreement with the parser. Raises LayoutError when nothing can be made."""
+    if plan.parsed is None:
+        (answer,) = answers
+        if answer is None:
+            raise LayoutError("unknown layout, and the model gave no usable answer")
+        result, notes = determination_from_answer(plan.text, answer)
+        if plan.fallback is not None:
+            notes.insert(0, f"layout unknown to the parser: {plan.fallback.name} used instead of {plan.prompt.name}")
+        return result, notes
+    if plan.prompt.strategy == "monolithic":
+        (answer,) = answers
+        return merge_letter(plan.parsed, answer) if answer is not None else (plan.parsed, [])
+    *decision_answers, case_answer = answers
+    notes: list[str] = []
     decisions = []
-    for index, (decision, answer) in enumerate(zip(parsed.decisions, decision_answers, strict=True)):
+    for index, (decision, answer) in enumerate(zip(plan.parsed.decisions, decision_answers, strict=True)):
         if answer is None:
             decisions.append(decision)
             continue
-        merged, notes = merge_decision(decision, answer, f"decision {index + 1}")
+        merged, more = merge_decision(decision, answer, f"decision {index + 1}")
         decisions.append(merged)
-        more.extend(notes)
-    result = parsed.model_copy(update={"decisions": decisions})
+        notes.extend(more)
+    result = plan.parsed.model_copy(update={"decisions": decisions})
     if case_answer is not None:
-        result, notes = merge_case(result, case_answer)
-        more.extend(notes)
-    return result, more
+        result, more = merge_case(result, case_answer)
+        notes.extend(more)
+    return result, notes
 
 
-async def _ask(caller: Caller, model: type[A], messages: list[dict[str, str]], context: dict[str, Any],
-               usage: Usage, warnings: list[str], label: str) -> Optional[A]:
+async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: int = 4) -> Determination:
+    """The Determination for ``text`` by ``prompt``'s strategy, with usage and warnings."""
+    usage, warnings = Usage(), []
+    plan = plan_calls(text, prompt)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def ask(call: Call) -> Optional[BaseModel]:
+        async with gate:
+            return await _ask(caller, call, usage, warnings)
+
+    answers = await asyncio.gather(*(ask(call) for call in plan.calls))
+    try:
+        result, notes = assemble(plan, answers)
+    except LayoutError:
+        why = warnings[-1] if warnings else "no answer"
+        raise LayoutError(f"unknown layout, and the model's answer could not be used ({why})") from None
+    return result.model_copy(update={
+        "warnings": warnings + notes, "usage": usage, "model": caller.endpoint.model, "prompt": prompt.name,
+    })
+
+
+def answer_from_json(call: Call, raw: str) -> tuple[Optional[BaseModel], list[str]]:
+    """An answer made elsewhere (a batch engine) checked as `Caller.ask` checks one: grounded, or
+    what holds of it kept with notes. There is no re-ask: the batch has already run."""
+    try:
+        return call.answer_model.model_validate_json(raw, context=call.context), []
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
+        notes = [f"{call.label}: model answer failed validation: {where}: {first['msg'][:200]}"]
+    salvaged, more = salvage(call.answer_model, raw, call.context)
+    return salvaged, notes + [f"{call.label}: {note}" for note in more]
+
+
+async def _ask(caller: Caller, call: Call, usage: Usage, warnings: list[str]) -> Optional[BaseModel]:
     """The validated answer; else what holds of the last one (with warnings); transport faults raise."""
     try:
-        return await caller.ask(model, messages, context, usage, max_tokens=MAX_TOKENS.get(model, 1024))
+        return await caller.ask(call.answer_model, call.messages, call.context, usage, max_tokens=call.max_tokens)
     except ModelError as exc:
         if exc.transport or exc.last_answer is None:
             raise
-        warnings.append(f"{label}: {exc}")
-        salvaged, notes = salvage(model, exc.last_answer, context)
-        warnings.extend(f"{label}: {note}" for note in notes)
+        warnings.append(f"{call.label}: {exc}")
+        salvaged, notes = salvage(call.answer_model, exc.last_answer, call.context)
+        warnings.extend(f"{call.label}: {note}" for note in notes)
         return salvaged
 
 
