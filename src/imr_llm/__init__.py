@@ -7,10 +7,12 @@
 from .calling import ModelError
 from .errors import DocumentError, LayoutError, ReadError
 from .extraction import aextract, extract
+from .limits import Limits
 from .local import LocalServer
 from .parsing import parse_letter
 from .pricing import Price, load_prices, usage_cost
 from .reading import read_text
+from .runner import Outcome, aextract_many
 from .schema import Citation, Decision, Determination
 
 __version__ = "0.1.0"
@@ -21,11 +23,14 @@ __all__ = [
     "Determination",
     "DocumentError",
     "LayoutError",
+    "Limits",
     "LocalServer",
     "ModelError",
+    "Outcome",
     "Price",
     "ReadError",
     "aextract",
+    "aextract_many",
     "extract",
     "load_prices",
     "parse_letter",

@@ -7,16 +7,21 @@ Exit status: 0 every document extracted, 1 one or more documents failed (their r
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from .calling import ModelError
-from .errors import DocumentError
-from .extraction import extract
+from .limits import Limits
 from .local import LocalModelError
+from .outputs import OutputError, open_output
+from .pricing import load_prices, usage_cost
 from .prompting import load_prompt
-from .writing import result_row, write_csv, write_jsonl, write_table
+from .runner import aextract_many
+from .writing import result_row, write_table
 
 SUFFIXES = (".pdf", ".txt")
 
@@ -31,13 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         "extract",
         help="extract case and decision objects from letters",
         description="Extract one Determination per letter (PDF or text). Folders are searched recursively "
-        "for .pdf and .txt files. Output: JSON Lines, one object per document, or CSV with one row per "
-        "decision when OUT ends in .csv. Exit status: 0 all documents extracted, 1 some failed (see their "
+        "for .pdf and .txt files. Output: JSON Lines, one object per document, or one row per decision when "
+        "OUT ends in .csv or .parquet. Exit status: 0 all documents extracted, 1 some failed (see their "
         "'error' field), 2 usage error.",
     )
     extract.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     extract.add_argument(
-        "-o", "--output", metavar="OUT", help="output file (.jsonl or .csv); default: JSON Lines on stdout"
+        "-o", "--output", metavar="OUT",
+        help="output file by extension: .jsonl (default), .csv, .parquet; default: JSON Lines on stdout"
     )
     extract.add_argument(
         "--no-llm", action="store_true", help="parser only: no model, no network (the default when no model is set)"
@@ -59,6 +65,44 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--table", action="store_true", help="print a short table on stdout (with -o, the file is written too)"
     )
+    extract.add_argument("--concurrency", type=int, default=8, metavar="N",
+                         help="documents and model requests in flight at most (default: 8)")
+    extract.add_argument("--rpm", type=float, metavar="R", help="model requests per minute at most")
+    extract.add_argument("--tpm", type=float, metavar="T", help="model tokens per minute at most (estimated ahead)")
+    extract.add_argument("--resume", action="store_true",
+                         help="keep the documents OUT already holds (by content hash) and append the rest; "
+                         "documents that failed are tried again")
+    extract.add_argument("--prices", metavar="FILE",
+                         help="a TOML price table added to the built-in one, for the cost in the summary")
+
+    batch = commands.add_parser(
+        "batch", help="hand the model calls to a batch engine (OpenAI Batch API, vLLM run_batch)",
+        description="Scale-out: 'prepare' writes Batch API request lines (and a manifest beside them), the "
+        "engine runs them, 'collect' checks its answers and writes the contract rows.",
+    )
+    steps = batch.add_subparsers(dest="step", required=True, metavar="STEP")
+    prepare = steps.add_parser("prepare", help="write Batch API requests for letters",
+                               description="One request line per model call; REQUESTS.manifest.jsonl beside it "
+                               "lists the letters (path, content hash, calls). Exit 1 if some letters failed.")
+    prepare.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
+    prepare.add_argument("-o", "--output", required=True, metavar="REQUESTS", help="requests file (.jsonl)")
+    prepare.add_argument("--model", required=True, metavar="M", help="the model the engine will run")
+    prepare.add_argument("--prompt", default="segmented-v1", metavar="P", help="prompt (default: segmented-v1)")
+    collect = steps.add_parser("collect", help="turn a batch's results into contract rows",
+                               description="Reads REQUESTS, its manifest and RESULTS; writes one row per letter "
+                               "(by OUT's extension), errors included. Exit 1 if some letters failed.")
+    collect.add_argument("requests", metavar="REQUESTS", help="the file 'batch prepare' wrote")
+    collect.add_argument("results", metavar="RESULTS", help="the engine's output file (.jsonl)")
+    collect.add_argument("-o", "--output", metavar="OUT", help="output file (.jsonl, .csv, .parquet); default: stdout")
+    collect.add_argument("--include-text", action="store_true", help="include each letter's text in JSON output")
+
+    review = commands.add_parser(
+        "review", help="one HTML page to check results by eye",
+        description="Each letter's text with every decision's item and rationale highlighted, the fields "
+        "beside it, warnings flagged. Letters are read again from their source path unless the rows hold text.",
+    )
+    review.add_argument("results", metavar="OUT.jsonl", help="rows written by 'imr-llm extract' (JSON Lines)")
+    review.add_argument("-o", "--output", required=True, metavar="HTML", help="the page to write")
     return parser
 
 
@@ -74,21 +118,16 @@ def iter_documents(paths: Sequence[str]) -> Iterator[str]:
             yield raw
 
 
-def _extract_rows(args: argparse.Namespace, failures: list[str]) -> Iterator[dict[str, Any]]:
-    options = {
-        "llm": False if args.no_llm else None, "model": args.model, "base_url": args.base_url,
-        "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
-    }
-    for source in iter_documents(args.paths):
-        try:
-            determination, error = extract(Path(source), **options), None
-        except (DocumentError, ModelError) as exc:
-            determination, error = None, str(exc)
-        except Exception as exc:  # a bug must cost one document, never the batch
-            determination, error = None, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
-        if error:
-            failures.append(source)
-        yield result_row(source, determination, error, include_text=args.include_text)
+@dataclass
+class _Tally:
+    documents: int = 0
+    skipped: int = 0
+    failed: int = 0
+    decisions: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Optional[float] = 0.0
+    unpriced: set = field(default_factory=set)
 
 
 def _run_extract(args: argparse.Namespace) -> int:
@@ -98,25 +137,23 @@ def _run_extract(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"imr-llm: {exc}", file=sys.stderr)
             return 2
-    failures: list[str] = []
-    rows = _extract_rows(args, failures)
-    count = 0
-
-    def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
     try:
-        if args.output:
-            write = write_csv if args.output.lower().endswith(".csv") else write_jsonl
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                write(_tee_table(counted()) if args.table else counted(), out)
-        elif args.table:
-            write_table(counted(), sys.stdout)
-        else:
-            write_jsonl(counted(), sys.stdout)
+        limits = Limits(args.concurrency, args.rpm, args.tpm)
+        prices = load_prices(args.prices)
+        output = open_output(args.output, resume=args.resume)
+    except (ValueError, OutputError) as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
+        return 2
+    sources = list(iter_documents(args.paths))
+    tally, started = _Tally(), time.monotonic()
+    progress = _progress_bar(len(sources))
+    try:
+        asyncio.run(_extract_all(args, sources, limits, prices, output, tally, progress))
+    except KeyboardInterrupt:
+        output.close()
+        where = "; run the same command with --resume to finish" if args.output else ""
+        print(f"\nimr-llm: interrupted after {tally.documents} documents{where}", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # stdout closed early (| head): stop quietly, as Unix tools do
         sys.stderr.close()
         return 1
@@ -126,22 +163,149 @@ def _run_extract(args: argparse.Namespace) -> int:
     except LocalModelError as exc:
         print(f"imr-llm: {exc}", file=sys.stderr)
         return 2
-    print(f"imr-llm: {count} documents, {len(failures)} failed", file=sys.stderr)
-    return 1 if failures else 0
+    finally:
+        if progress is not None:
+            progress.close()
+    output.close()
+    print(_summary(tally, time.monotonic() - started), file=sys.stderr)
+    return 1 if tally.failed else 0
 
 
-def _tee_table(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Pass rows on to the file writer while printing each as table lines."""
-    write_table([], sys.stdout)  # the header line
-    for row in rows:
-        write_table([row], sys.stdout, header=False)
-        yield row
+async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Limits, prices: dict, output: Any,
+                       tally: _Tally, progress: Any) -> None:
+    options = {
+        "llm": False if args.no_llm else None, "model": args.model, "base_url": args.base_url,
+        "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
+    }
+    if args.table:
+        write_table([], sys.stdout)  # the header line
+    async for outcome in aextract_many(sources, limits=limits, done=output.done, **options):
+        if progress is not None:
+            progress.update(1)
+        if outcome.skipped:
+            tally.skipped += 1
+            continue
+        row = result_row(outcome.source, outcome.determination, outcome.error, include_text=args.include_text,
+                         sha256=outcome.sha256)
+        output.write(row)
+        if args.table:
+            write_table([row], sys.stdout, header=False)
+        _count(tally, outcome.determination, prices)
+        if outcome.error:
+            tally.failed += 1
+
+
+def _count(tally: _Tally, determination: Any, prices: dict) -> None:
+    tally.documents += 1
+    if determination is None:
+        return
+    tally.decisions += len(determination.decisions)
+    usage = determination.usage
+    tally.prompt_tokens += usage.prompt_tokens
+    tally.completion_tokens += usage.completion_tokens
+    if determination.model:
+        spent = usage_cost(usage, determination.model, prices)
+        if spent is None:
+            tally.unpriced.add(determination.model)
+        elif tally.cost is not None:
+            tally.cost += spent
+
+
+def _summary(tally: _Tally, seconds: float) -> str:
+    skipped = f" ({tally.skipped} already done, skipped)" if tally.skipped else ""
+    tokens = tally.prompt_tokens + tally.completion_tokens
+    unpriced = ", ".join(sorted(tally.unpriced))
+    cost = f"${tally.cost:.4f}" if not unpriced else f"cost unknown (no price for {unpriced}: see --prices)"
+    minutes, rest = divmod(seconds, 60)
+    elapsed = f"{int(minutes)}m {rest:04.1f}s" if minutes else f"{rest:.1f}s"
+    return (f"imr-llm: {tally.documents} documents{skipped}, {tally.failed} failed, {tally.decisions} decisions, "
+            f"{tokens:,} tokens, {cost}, {elapsed}")
+
+
+def _progress_bar(total: int) -> Any:
+    """A progress bar with rate and ETA on a terminal; nothing when stderr is a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
+
+
+def _run_prepare(args: argparse.Namespace) -> int:
+    from .batch import manifest_path, prepare
+
+    try:
+        load_prompt(args.prompt)
+    except ValueError as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
+        return 2
+    requests_path = Path(args.output)
+    letters = calls = failed = 0
+    try:
+        with open(requests_path, "w", encoding="utf-8") as requests, \
+                open(manifest_path(requests_path), "w", encoding="utf-8") as manifest:
+            for entry, lines in prepare(iter_documents(args.paths), args.model, args.prompt):
+                letters, calls, failed = letters + 1, calls + len(lines), failed + bool(entry.get("error"))
+                manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                requests.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    except OSError as exc:
+        print(f"imr-llm: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"imr-llm: {letters} letters, {calls} requests, {failed} letters failed; manifest "
+          f"{manifest_path(requests_path)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    from .batch import BatchError, collect
+
+    try:
+        output = open_output(args.output)
+        tally = _Tally()
+        try:
+            for letter in collect(Path(args.requests), Path(args.results)):
+                output.write(result_row(letter.source, letter.determination, letter.error,
+                                        include_text=args.include_text, sha256=letter.sha256))
+                _count(tally, letter.determination, load_prices())
+                tally.failed += bool(letter.error)
+        finally:
+            output.close()
+    except (BatchError, OutputError, ValueError) as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
+        return 2
+    print(_summary(tally, 0.0).rsplit(",", 1)[0], file=sys.stderr)
+    return 1 if tally.failed else 0
+
+
+def _run_review(args: argparse.Namespace) -> int:
+    from .review import render_review
+
+    rows = []
+    try:
+        with open(args.results, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except ValueError:
+                        print(f"imr-llm: {args.results}, line {number}: not JSON; skipped", file=sys.stderr)
+        Path(args.output).write_text(render_review(rows, title=f"imr-llm review: {Path(args.results).name}"),
+                                     encoding="utf-8")
+    except OSError as exc:
+        print(f"imr-llm: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"imr-llm: {len(rows)} letters in {args.output}", file=sys.stderr)
+    return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "extract":
         return _run_extract(args)
+    if args.command == "batch":
+        return _run_prepare(args) if args.step == "prepare" else _run_collect(args)
+    if args.command == "review":
+        return _run_review(args)
     return 2  # pragma: no cover - argparse rejects unknown commands first
 
 

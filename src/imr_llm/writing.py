@@ -27,14 +27,16 @@ _EMPTY_CASE: dict[str, Any] = {
 
 
 def result_row(
-    source: str, determination: Optional[Determination], error: Optional[str], *, include_text: bool = False
+    source: str, determination: Optional[Determination], error: Optional[str], *, include_text: bool = False,
+    sha256: Optional[str] = None,
 ) -> dict[str, Any]:
-    """One document's JSON object: the Determination plus ``source`` and ``error``."""
+    """One document's JSON object: the Determination plus ``source``, ``sha256`` (of the file's
+    bytes: what a resumed run recognises) and ``error``."""
     if determination is None:
         body = copy.deepcopy(_EMPTY_CASE)
     else:
         body = determination.model_dump(mode="json", exclude=None if include_text else {"text"})
-    return {"source": source, "error": error, **body}
+    return {"source": source, "sha256": sha256, "error": error, **body}
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
@@ -44,7 +46,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
 
 
 CSV_COLUMNS = [
-    "source", "error", "case_number", "priority", "date_assigned", "date_injury", "date_decision",
+    "source", "sha256", "error", "case_number", "priority", "date_assigned", "date_injury", "date_decision",
     "date_ur_denial", "date_application_received", "reviewer_licensure_states", "reviewer_specialties",
     "reviewer_subspecialties", "patient_age", "patient_sex", "diagnoses", "case_outcome",
     "model", "prompt", "total_tokens", "warnings",
@@ -61,19 +63,21 @@ def _join(values: list[Any]) -> str:
     return "; ".join(str(value) for value in values)
 
 
-def csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """A document's JSON object as CSV rows: one per decision, case fields repeated."""
+def csv_rows(row: dict[str, Any], join_lists: bool = True) -> list[dict[str, Any]]:
+    """A document's JSON object as flat rows: one per decision, case fields repeated. Lists are
+    joined with "; " for CSV, kept as lists (``join_lists=False``) for Parquet."""
+    join = _join if join_lists else list
     dates, reviewer, patient = row["dates"], row["reviewer"], row["patient"]
     case = {
-        "source": row["source"], "error": row["error"], "case_number": row["case_number"],
+        "source": row["source"], "sha256": row.get("sha256"), "error": row["error"], "case_number": row["case_number"],
         "priority": row["priority"], **{f"date_{key}": value for key, value in dates.items()},
-        "reviewer_licensure_states": _join(reviewer["licensure_states"]),
-        "reviewer_specialties": _join(reviewer["specialties"]),
-        "reviewer_subspecialties": _join(reviewer["subspecialties"]),
+        "reviewer_licensure_states": join(reviewer["licensure_states"]),
+        "reviewer_specialties": join(reviewer["specialties"]),
+        "reviewer_subspecialties": join(reviewer["subspecialties"]),
         "patient_age": patient["age"], "patient_sex": patient["sex"],
-        "diagnoses": _join(row["diagnoses"]), "case_outcome": row["outcome"],
+        "diagnoses": join(row["diagnoses"]), "case_outcome": row["outcome"],
         "model": row["model"], "prompt": row["prompt"], "total_tokens": row["usage"]["total_tokens"],
-        "warnings": _join(row["warnings"]),
+        "warnings": join(row["warnings"]),
     }
     if not row["decisions"]:
         return [case]
@@ -84,10 +88,10 @@ def csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
             **case,
             "decision_index": index,
             **{key: decision[key] for key in _DECISION_SCALARS},
-            "body_regions": _join(decision["body_regions"]),
-            "reasons": _join(decision["reasons"]),
-            "claims_administrator_guidelines": _join([c["text"] for c in guidelines["claims_administrator"]]),
-            "maximus_guidelines": _join([c["text"] for c in guidelines["maximus"]]),
+            "body_regions": join(decision["body_regions"]),
+            "reasons": join(decision["reasons"]),
+            "claims_administrator_guidelines": join([c["text"] for c in guidelines["claims_administrator"]]),
+            "maximus_guidelines": join([c["text"] for c in guidelines["maximus"]]),
             "item_start": decision["item_span"][0], "item_end": decision["item_span"][1],
             "rationale_start": decision["rationale_span"][0], "rationale_end": decision["rationale_span"][1],
         })

@@ -1,0 +1,211 @@
+"""Where results go: a file chosen by its extension, each document's rows on disk as it finishes.
+
+- ``.jsonl`` (and anything else): one JSON object per document per line; resumable.
+- ``.csv``: one row per decision, case fields repeated; resumable.
+- ``.parquet`` (the ``parquet`` extra): the CSV's rows with typed columns and lists kept as lists.
+  Parquet files are complete only when the run ends, so they do not resume: long runs should
+  write JSON Lines and convert.
+
+Resuming reads what OUT already holds: documents with a result are kept and skipped (by the
+SHA-256 of their bytes), lines with an error are dropped so that those documents are tried again,
+and a line cut off by a killed run is dropped too. OUT is rewritten only when something is dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import IO, Any, Optional
+
+from .writing import CSV_COLUMNS, csv_rows
+
+
+class OutputError(Exception):
+    """OUT cannot be written, read back for resuming, or its format needs what is not installed."""
+
+
+def output_format(path: Optional[str]) -> str:
+    suffix = Path(path).suffix.lower() if path else ""
+    return {".csv": "csv", ".parquet": "parquet"}.get(suffix, "jsonl")
+
+
+class Output:
+    """Rows in, written at once. ``done``: hashes of the documents OUT held already (resuming)."""
+
+    done: set[str]
+
+    def write(self, row: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _JsonLines(Output):
+    def __init__(self, stream: IO[str], owned: bool) -> None:
+        self.stream, self.owned, self.done = stream, owned, set()
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")  # one write: a line is whole or torn
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.owned:
+            self.stream.close()
+
+
+class _Csv(Output):
+    def __init__(self, stream: IO[str], header: bool) -> None:
+        self.stream, self.done = stream, set()
+        self.writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        if header:
+            self.writer.writeheader()
+            stream.flush()
+
+    def write(self, row: dict[str, Any]) -> None:
+        buffer = io.StringIO()  # one write per document, as for JSON Lines
+        csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore").writerows(csv_rows(row))
+        self.stream.write(buffer.getvalue())
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class _Parquet(Output):
+    _BATCH = 2_000  # rows per row group
+
+    def __init__(self, path: str) -> None:
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ModuleNotFoundError:
+            raise OutputError("Parquet output needs the parquet extra: pip install 'imr-llm[parquet]'") from None
+        self.pa, self.done, self.rows = pa, set(), []
+        self.schema = _parquet_schema(pa)
+        self.writer = pq.ParquetWriter(path, self.schema)
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.rows.extend(csv_rows(row, join_lists=False))
+        if len(self.rows) >= self._BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            columns = {name: [r.get(name) for r in self.rows] for name in self.schema.names}
+            self.writer.write_table(self.pa.table(columns, schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+
+
+_INTEGERS = {"patient_age", "total_tokens", "decision_index", "quantity", "item_start", "item_end",
+             "rationale_start", "rationale_end"}
+_LISTS = {"reviewer_licensure_states", "reviewer_specialties", "reviewer_subspecialties", "diagnoses", "warnings",
+          "body_regions", "reasons", "claims_administrator_guidelines", "maximus_guidelines"}
+
+
+def _parquet_schema(pa: Any) -> Any:
+    def kind(name: str) -> Any:
+        if name in _INTEGERS:
+            return pa.int64()
+        return pa.list_(pa.string()) if name in _LISTS else pa.string()
+
+    return pa.schema([(name, kind(name)) for name in CSV_COLUMNS])
+
+
+def open_output(path: Optional[str], *, resume: bool = False) -> Output:
+    """The Output for ``path`` (None: JSON Lines on standard output). With ``resume``, what the
+    file holds is read first (see the module's notes) and new rows are appended."""
+    kind = output_format(path)
+    if path is None:
+        if resume:
+            raise OutputError("--resume needs an output file (-o OUT)")
+        import sys
+
+        return _JsonLines(sys.stdout, owned=False)
+    if kind == "parquet":
+        if resume:
+            raise OutputError("Parquet output cannot be resumed: write .jsonl or .csv and convert")
+        return _Parquet(path)
+    done: set[str] = set()
+    exists = resume and os.path.exists(path)
+    if exists:
+        done = _keep_finished(path, kind)
+    try:
+        stream = open(path, "a" if exists else "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    output: Output
+    if kind == "csv":
+        output = _Csv(stream, header=not exists or os.path.getsize(path) == 0)
+    else:
+        output = _JsonLines(stream, owned=True)
+    output.done = done
+    return output
+
+
+def _keep_finished(path: str, kind: str) -> set[str]:
+    """Rewrite OUT with only its finished documents; their hashes."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise OutputError(f"cannot read {path} to resume: {exc.strerror or exc}") from None
+    kept, done = (_keep_csv if kind == "csv" else _keep_jsonl)(text)
+    if kept != text:
+        temporary = f"{path}.resuming"
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            out.write(kept)
+        os.replace(temporary, path)
+    return done
+
+
+def _keep_jsonl(text: str) -> tuple[str, set[str]]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    elif lines:
+        lines.pop()  # no newline after it: cut off by a killed run
+    kept, done = [], set()
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and row.get("error") is None and row.get("sha256"):
+            kept.append(line)
+            done.add(row["sha256"])
+    return "".join(line + "\n" for line in kept), done
+
+
+def _keep_csv(text: str) -> tuple[str, set[str]]:
+    """Documents' rows grouped as written; the last document is always redone, since a killed
+    run may have cut its rows at a row boundary."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error:
+        rows = []
+    groups: list[list[dict[str, str]]] = []
+    for row in rows:
+        document = (row.get("source"), row.get("sha256"))
+        if groups and (groups[-1][0].get("source"), groups[-1][0].get("sha256")) == document:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    groups = groups[:-1]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    done = set()
+    for group in groups:
+        first = group[0]
+        if first.get("error") or not first.get("sha256"):
+            continue
+        writer.writerows(group)
+        done.add(first["sha256"])
+    return buffer.getvalue(), done
