@@ -1,0 +1,161 @@
+"""`imr-llm batch prepare` writes Batch API requests; `batch collect` turns results into rows.
+
+The result files here are written by hand from the documented shape of a Batch API output line:
+{"id", "custom_id", "response": {"status_code", "request_id", "body": <chat completion>}, "error"}.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import seed
+from letters import UNKNOWN_LAYOUT
+
+from imr_llm.answers import CaseAnswer, DecisionAnswer, LetterAnswer
+from imr_llm.batch import manifest_path, strict_schema
+from imr_llm.cli import main
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    """Seeds 000 (one decision) and 003 (two) prepared for gpt-4o-mini with segmented-v1."""
+    for name in ("000", "003"):
+        shutil.copy(seed(name), tmp_path / f"{name}.txt")
+    requests = tmp_path / "requests.jsonl"
+    assert main(["batch", "prepare", str(tmp_path / "000.txt"), str(tmp_path / "003.txt"), "-o", str(requests),
+                 "--model", "gpt-4o-mini"]) == 0
+    return requests
+
+
+def lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def test_requests_have_the_batch_api_shape(prepared):
+    requests = lines(prepared)
+    assert len(requests) == 2 + 3  # per letter: one call per decision and one for the case summary
+    for request in requests:
+        assert set(request) == {"custom_id", "method", "url", "body"}
+        assert (request["method"], request["url"]) == ("POST", "/v1/chat/completions")
+        body = request["body"]
+        assert body["model"] == "gpt-4o-mini" and body["messages"][0]["role"] == "system"
+        assert body["max_tokens"] > 0 and body["temperature"] == 0
+        response_format = body["response_format"]
+        assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
+        for node in walk(response_format["json_schema"]["schema"]):  # strict: closed objects, all required
+            if node.get("type") == "object":
+                assert node["additionalProperties"] is False and node["required"] == list(node["properties"])
+            assert "default" not in node
+        assert len(json.dumps(request)) < 1_000_000
+    assert len({r["custom_id"] for r in requests}) == len(requests)
+
+
+def test_custom_ids_are_reproducible(prepared, tmp_path):
+    again = tmp_path / "again.jsonl"
+    main(["batch", "prepare", str(tmp_path / "000.txt"), str(tmp_path / "003.txt"), "-o", str(again),
+          "--model", "gpt-4o-mini"])
+    assert [r["custom_id"] for r in lines(again)] == [r["custom_id"] for r in lines(prepared)]
+    assert lines(prepared)[0]["custom_id"].endswith("-segmented-v1-0")
+
+
+@pytest.mark.parametrize("model", [DecisionAnswer, CaseAnswer, LetterAnswer])
+def test_strict_schema_is_what_openai_itself_sends(model):
+    from openai.lib._pydantic import to_strict_json_schema
+
+    assert strict_schema(model) == to_strict_json_schema(model)
+
+
+def result(custom_id, content=None, error=None, status=200):
+    if error:
+        return {"id": f"batch_req_{custom_id}", "custom_id": custom_id, "response": None,
+                "error": {"code": "server_error", "message": error}}
+    body = {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 500, "completion_tokens": 40, "total_tokens": 540}}
+    if status != 200:
+        body = {"error": {"message": "Rate limit reached", "type": "requests"}}
+    return {"id": f"batch_req_{custom_id}", "custom_id": custom_id,
+            "response": {"status_code": status, "request_id": "req_1", "body": body}, "error": None}
+
+
+DECISION = {"category": "Rehabilitation", "subcategory": "PT/OT", "medication": None, "quantity": 12,
+            "body_regions": [], "reasons": ["exceeds_guideline_quantity"]}
+CASE = {"diagnoses": [], "patient_age": None, "patient_sex": None}
+
+
+def test_collect_success_error_and_invalid_lines(prepared, tmp_path):
+    ids = {entry["source"].rsplit("/", 1)[-1]: entry["custom_ids"] for entry in lines(manifest_path(prepared))}
+    first, second = ids["000.txt"], ids["003.txt"]
+    results = tmp_path / "results.jsonl"
+    rows = [
+        result(first[0], json.dumps(DECISION)),
+        result(first[1], json.dumps(CASE)),
+        result(second[0], json.dumps({**DECISION, "medication": "Norco", "quantity": 3})),  # not in the item
+        result(second[1], error="The server had an error while processing your request."),
+        result(second[2], json.dumps(CASE)),
+    ]
+    results.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", "collect", str(prepared), str(results), "-o", str(out)]) == 1  # one letter failed
+    good, failed = lines(out)
+    assert good["error"] is None and good["model"] == "gpt-4o-mini" and good["prompt"] == "segmented-v1"
+    assert good["decisions"][0]["category"] == "Rehabilitation" and good["decisions"][0]["quantity"] == 12
+    assert good["usage"]["calls"] == 2 and good["usage"]["total_tokens"] == 1080
+    assert failed["error"].startswith(f"request {second[1]} failed: server_error")
+    assert failed["sha256"] and failed["decisions"] == []
+
+
+def test_collect_salvages_an_answer_that_fails_validation(prepared, tmp_path):
+    ids = [entry["custom_ids"] for entry in lines(manifest_path(prepared))]
+    answers = {ids[0][0]: {**DECISION, "medication": "Norco"}, ids[0][1]: CASE,
+               ids[1][0]: DECISION, ids[1][1]: DECISION, ids[1][2]: {"diagnoses": "not a list"}}
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(json.dumps(result(i, json.dumps(a))) + "\n" for i, a in answers.items()))
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", "collect", str(prepared), str(results), "-o", str(out)]) == 0
+    first, second = lines(out)
+    assert first["decisions"][0]["medication"] is None  # dropped: not in the item
+    assert any("failed validation" in w and "medication" in w for w in first["warnings"])
+    assert any(w.startswith("case summary: model answer failed validation") for w in second["warnings"])
+
+
+def test_collect_reports_missing_results_and_http_errors(prepared, tmp_path):
+    ids = [entry["custom_ids"] for entry in lines(manifest_path(prepared))]
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(result(ids[0][0], status=429)) + "\n")
+    out = tmp_path / "out.csv"
+    assert main(["batch", "collect", str(prepared), str(results), "-o", str(out)]) == 1
+    text = out.read_text()
+    assert "HTTP 429: Rate limit reached" in text and f"no result for request {ids[1][0]}" in text
+
+
+def test_unreadable_and_unknown_letters_go_to_the_manifest_with_their_reason(tmp_path):
+    (tmp_path / "odd.txt").write_text(UNKNOWN_LAYOUT)  # no parser layout: one whole-letter call
+    (tmp_path / "empty.txt").write_text("")
+    requests = tmp_path / "requests.jsonl"
+    status = main(["batch", "prepare", str(tmp_path / "odd.txt"), str(tmp_path / "empty.txt"),
+                   str(tmp_path / "gone.pdf"), "-o", str(requests), "--model", "m"])
+    assert status == 1
+    manifest = {entry["source"].rsplit("/", 1)[-1]: entry for entry in lines(manifest_path(requests))}
+    assert manifest["odd.txt"]["error"] is None and len(manifest["odd.txt"]["custom_ids"]) == 1
+    assert lines(requests)[0]["body"]["response_format"]["json_schema"]["name"] == "LetterAnswer"
+    assert manifest["empty.txt"]["error"] and manifest["gone.pdf"]["error"].startswith("cannot read")
+
+
+def test_collect_without_a_manifest_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "requests.jsonl").write_text("")
+    (tmp_path / "results.jsonl").write_text("")
+    assert main(["batch", "collect", str(tmp_path / "requests.jsonl"), str(tmp_path / "results.jsonl")]) == 2
+    assert "no manifest" in capsys.readouterr().err
