@@ -1,0 +1,99 @@
+"""Achieved over ideal throughput with N model requests in flight, against a fixed-latency server.
+
+`aextract_many` runs the seed letters (repeated) through `benchmarks.latency_server`, which
+answers each request with the real model's recorded answer after a fixed delay. Ideal: N
+requests every delay. Achieved, two ways: while letters are still waiting to start (the queue
+full: the steady state of a long batch), and over the whole run (its tail, the last letters
+finishing one by one, included). Medians of ``--runs`` runs; a warm-up run first.
+
+    python -m benchmarks.throughput --concurrency 1 4 16 64 --delay 0.2 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from imr_llm import Limits, aextract_many
+
+from .latency_server import ROOT, LatencyServer, answered
+
+SEEDS = Path(ROOT.parent / "shared" / "corpus" / "seeds")
+
+
+@dataclass(frozen=True)
+class Throughput:
+    concurrency: int
+    delay: float
+    requests: int  # answered over the whole run
+    failed: int  # documents
+    seconds: float  # the whole run
+    sustained_requests: int  # answered while letters were still waiting to start
+    sustained_seconds: float
+
+    @property
+    def ideal(self) -> float:
+        return self.concurrency / self.delay
+
+    @property
+    def ratio(self) -> float:
+        """Whole run, start-up and tail (the last letters finishing one by one) included."""
+        return self.requests / self.seconds / self.ideal
+
+    @property
+    def sustained_ratio(self) -> float:
+        """While the queue was full: the steady state a long batch lives in."""
+        return self.sustained_requests / self.sustained_seconds / self.ideal
+
+
+async def _run(base_url: str, letters: list[str], concurrency: int) -> tuple[int, int, float, int]:
+    """(requests answered, failed documents, when the last letter started, answered by then)."""
+    failed, marks = 0, {}
+
+    def queue():  # notes the moment the runner takes the last letter: the queue is empty from then
+        yield from letters
+        marks["drained"] = time.perf_counter()
+        marks["answered"] = answered(base_url)
+
+    before = answered(base_url)
+    async for outcome in aextract_many(queue(), limits=Limits(concurrency), model="local", base_url=base_url,
+                                       prompt="segmented-v1"):
+        failed += bool(outcome.error)
+    return answered(base_url) - before, failed, marks["drained"], marks["answered"] - before
+
+
+def measure(base_url: str, delay: float, concurrency: int, seconds: float = 8.0, seeds: Path = SEEDS) -> Throughput:
+    """One run sized to last about ``seconds`` at the ideal rate."""
+    letters = sorted(str(p) for p in seeds.glob("*.txt"))
+    per_letter = 4.4  # requests per seed letter with segmented-v1 (re-asks included), from the cassettes
+    count = max(len(letters), round(seconds * concurrency / delay / per_letter))
+    batch = [letters[i % len(letters)] for i in range(count)]
+    asyncio.run(_run(base_url, letters[:1], 1))  # warm-up: imports and first connections are not throughput
+    started = time.perf_counter()
+    requests, failed, drained, sustained = asyncio.run(_run(base_url, batch, concurrency))
+    return Throughput(concurrency, delay, requests, failed, time.perf_counter() - started, sustained,
+                      drained - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
+    parser.add_argument("--delay", type=float, default=0.2, help="the server's seconds per answer")
+    parser.add_argument("--runs", type=int, default=3, help="runs per concurrency; the median is shown")
+    parser.add_argument("--seconds", type=float, default=8.0, help="ideal length of a run")
+    args = parser.parse_args()
+    print("| requests in flight | ideal req/s | achieved / ideal, queue full | whole run, tail included | failed |")
+    print("|---|---|---|---|---|")
+    with LatencyServer(args.delay) as base_url:
+        for concurrency in args.concurrency:
+            runs = [measure(base_url, args.delay, concurrency, args.seconds) for _ in range(args.runs)]
+            print(f"| {concurrency} | {runs[0].ideal:.1f} | {statistics.median(r.sustained_ratio for r in runs):.3f} | "
+                  f"{statistics.median(r.ratio for r in runs):.3f} | {sum(r.failed for r in runs)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
