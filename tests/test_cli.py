@@ -1,4 +1,5 @@
 import csv
+import re
 import json
 import shutil
 import subprocess
@@ -92,3 +93,38 @@ def test_an_endpoint_that_is_down_fails_each_document_not_the_run(folder, capsys
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert status == 1 and len(rows) == 2
     assert {row["error"] for row in rows} == {"could not connect to the model endpoint"}
+
+
+def test_closing_summary_and_no_progress_bar_when_not_a_terminal(folder, capsys):
+    main(["extract", str(folder / "a.txt"), str(folder / "sub"), "-o", str(folder / "out.jsonl")])
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"imr-llm: 2 documents, 0 failed, 3 decisions, 0 tokens, \$0\.0000, \d+\.\ds\n", err)
+
+
+def test_progress_bar_with_rate_and_eta_on_a_terminal(folder):
+    import os
+    import pty
+
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
+    result = subprocess.run([sys.executable, "-m", "imr_llm", "extract", str(folder), "-o", str(folder / "o.jsonl")],
+                            stderr=follower, stdout=subprocess.DEVNULL, timeout=60)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    text = shown.decode(errors="replace")
+    assert result.returncode == 1  # notes.txt is not a letter
+    assert "3/3" in text and "doc/s" in text and "100%" in text  # count and rate (ETA while running)
+    assert "imr-llm: 3 documents, 1 failed" in text
