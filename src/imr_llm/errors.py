@@ -13,3 +13,7 @@ class ReadError(DocumentError):
 
 class LayoutError(DocumentError):
     """The text is not in a layout the deterministic parser knows, or holds no decision."""
+
+
+class TooLongError(DocumentError):
+    """The text is far longer than any IMR letter: not sent to a model (the parser still reads it)."""

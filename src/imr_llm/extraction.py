@@ -7,9 +7,14 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from .calling import Caller, Endpoint, endpoint_from_env
+from .errors import TooLongError
 from .parsing import parse_letter
 from .reading import Source, read_text
 from .schema import Determination
+
+# The longest letters seen run to about 27,000 characters; a text many times that is not one letter,
+# and sending it would cost real money for nothing.
+MAX_MODEL_CHARACTERS = 200_000
 
 
 async def aextract(
@@ -43,6 +48,9 @@ async def aextract(
     from .prompting import DEFAULT_PROMPT, load_prompt
     from .strategies import run_strategy
 
+    if len(text) > MAX_MODEL_CHARACTERS:
+        raise TooLongError(f"{len(text):,} characters: far longer than an IMR letter (at most "
+                           f"{MAX_MODEL_CHARACTERS:,} are sent to a model); use --no-llm to parse it")
     chosen = load_prompt(prompt or DEFAULT_PROMPT)
     caller = Caller(endpoint, client)
     try:

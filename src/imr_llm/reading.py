@@ -65,6 +65,13 @@ def read_text(source: Source) -> str:
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode": UTF-16 with its byte-order mark
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ReadError("text marked UTF-16 is not valid UTF-16") from None
+    if data.count(b"\x00") > len(data) // 100:
+        raise ReadError("binary data, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
