@@ -46,3 +46,102 @@ class FaultServer:
 
 
 ERROR = json.dumps({"error": {"message": "injected fault", "type": "server_error"}}).encode()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that timed out and left is what the hang fault is for
+
+
+class RecordedFaultServer:
+    """Answers each request with the real model's recorded answer (found by the request's body),
+    after injecting ``faults`` into the first requests, in order (``repeat``: into every request).
+
+    Faults: "429" (Retry-After: 1), "500", "503", "hang" (answers after ``hang`` seconds), "reset"
+    (closes the connection without a reply), "malformed" (a 200 whose body is not JSON), "cutoff"
+    (the answer cut in half, finish_reason "length"), "schema" (an answer that breaks the schema).
+    """
+
+    def __init__(self, faults: list[str], repeat: bool = False, hang: float = 3.0) -> None:
+        import socket
+        import struct
+        import time
+
+        from benchmarks.latency_server import comparable, recorded_answers
+
+        answers = recorded_answers()
+        # A re-ask (the answer that failed, then the reason) is not among the recordings when the
+        # failure was injected here: it gets the answer recorded for the first ask of that call.
+        first_asks = {}
+        for body, answer in answers.items():
+            request = json.loads(body)
+            first_asks.setdefault(json.dumps(request["messages"][:2]), answer)
+        self.faults, self.repeat, self.seen, self.injected = list(faults), repeat, 0, []
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with lock:
+                    index, outer.seen = outer.seen, outer.seen + 1
+                    fault = outer.faults[min(index, len(outer.faults) - 1)] if outer.repeat else (
+                        outer.faults[index] if index < len(outer.faults) else None)
+                    if fault:
+                        outer.injected.append(fault)
+                answer = answers.get(comparable(body))
+                if answer is None:
+                    answer = first_asks.get(json.dumps(json.loads(body)["messages"][:2]))
+                if answer is None:
+                    return self._reply(404, ERROR)
+                if fault in ("429", "500", "503"):
+                    return self._reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
+                if fault == "hang":
+                    time.sleep(hang)
+                if fault == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return None
+                if fault == "malformed":
+                    return self._reply(200, answer[: len(answer) // 2])
+                if fault in ("cutoff", "schema"):
+                    reply = json.loads(answer)
+                    message = reply["choices"][0]["message"]
+                    if fault == "cutoff":
+                        message["content"] = message["content"][: len(message["content"]) // 2]
+                        reply["choices"][0]["finish_reason"] = "length"
+                    else:
+                        content = json.loads(message["content"])
+                        content = {key: "not what the schema allows" if isinstance(value, (list, int)) else 42
+                                   for key, value in content.items()}
+                        message["content"] = json.dumps(content)
+                    return self._reply(200, json.dumps(reply).encode())
+                return self._reply(200, answer)
+
+            def _reply(self, status: int, body: bytes, headers: dict | None = None) -> None:
+                self.send_response(status)
+                for name, value in {"content-type": "application/json", **(headers or {})}.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RecordedFaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -10,6 +10,7 @@ The openai client's own retries are off, so that these two are the only ones.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ T = TypeVar("T", bound=BaseModel)
 # The library never prints: instructor logs every failed attempt at ERROR level, which Python
 # would otherwise write to stderr. Callers who want those logs configure logging themselves.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
+_log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MAX_RETRIES = 2
@@ -120,6 +122,7 @@ class Caller:
                 retry=retry_if_exception(is_transport_fault),
                 stop=stop_after_attempt(self.endpoint.max_retries + 1),
                 wait=wait_for_retry,
+                before_sleep=_log_retry,
                 reraise=True,
             ):
                 with attempt:
@@ -225,6 +228,12 @@ def retry_after_seconds(exc: BaseException) -> Optional[float]:
     return None
 
 
+def _log_retry(retry_state: Any) -> None:
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    _log.info("retrying in %.1f s (attempt %d): %s", retry_state.next_action.sleep if retry_state.next_action else 0,
+              retry_state.attempt_number + 1, describe_failure(exc) if exc else "no answer")
+
+
 def wait_for_retry(retry_state: Any) -> float:
     """Retry-After when the server says it (capped), else exponential backoff with full jitter."""
     import random
@@ -250,6 +259,11 @@ def describe_failure(exc: BaseException) -> str:
             return f"model endpoint answered HTTP {cause.status_code}"
     from pydantic import ValidationError
 
+    for cause in causes:
+        if isinstance(cause, json.JSONDecodeError) or isinstance(cause, openai.APIResponseValidationError):
+            return "the model endpoint's reply is not valid JSON"
+        if type(cause).__name__ == "IncompleteOutputException":
+            return "the answer was cut off at the token limit"
     for cause in causes:
         if isinstance(cause, ValidationError) and cause.errors():
             first = cause.errors()[0]
