@@ -84,20 +84,26 @@ def _body_matcher(r1, r2) -> None:
     assert _comparable_body(r1) == _comparable_body(r2)
 
 
-@pytest.fixture
-def cassette(request):
-    """``with cassette("segmented-v1/seed-000"): ...`` replays (or, recording, records) that file."""
+def recorder(record_mode: str):
+    """The cassette settings every recording here uses: keys filtered out, bodies matched."""
     import vcr
 
-    recorder = vcr.VCR(
+    made = vcr.VCR(
         filter_headers=["authorization", "api-key", "x-api-key"],
         decode_compressed_response=True,
         match_on=["method", "path", "normalized_body"],
-        record_mode="all" if _recording(request.config) else "none",
+        record_mode=record_mode,
     )
-    recorder.register_matcher("normalized_body", _body_matcher)
+    made.register_matcher("normalized_body", _body_matcher)
+    return made
+
+
+@pytest.fixture
+def cassette(request):
+    """``with cassette("segmented-v1/seed-000"): ...`` replays (or, recording, records) that file."""
+    made = recorder("all" if _recording(request.config) else "none")
 
     def use(name: str):
-        return recorder.use_cassette(str(CASSETTES / f"{name}.yaml"))
+        return made.use_cassette(str(CASSETTES / f"{name}.yaml"))
 
     return use

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="imr-llm",
         description="Turn California workers' compensation IMR determination letters into structured data.",
     )
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log to stderr: -v what happens (requests, retries), -vv everything (debug)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     extract = commands.add_parser(
         "extract",
@@ -298,8 +302,37 @@ def _run_review(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Redacted(logging.Filter):
+    """Keys out of every log line, whatever a library logs: the message is rendered, then cleaned."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "[key]")
+        record.msg, record.args = message, None
+        return True
+
+
+def _configure_logging(verbosity: int) -> None:
+    if not verbosity:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    handler.addFilter(_Redacted([os.environ.get("OPENAI_API_KEY", "")]))
+    level = logging.INFO if verbosity == 1 else logging.DEBUG
+    for name in ("imr_llm", "instructor", "openai", "httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(handler)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
     if args.command == "extract":
         return _run_extract(args)
     if args.command == "batch":
