@@ -60,3 +60,46 @@ def test_generated_letters_round_trip_items_and_verdicts(blocks):
     text = letter(*[(item, verdict, "Not medically necessary.") for item, verdict in blocks])
     d = parse_letter(text)
     assert [(x.item, x.outcome) for x in d.decisions] == [(" ".join(i.split()), v.lower()) for i, v in blocks]
+
+
+# --- round trips: a value written the ways letters write it is read back as that value ----------
+
+_treatments = st.sampled_from(["Physical therapy", "Acupuncture", "Chiropractic treatment", "Massage therapy",
+                               "Norco 10/325mg", "Tramadol 50mg", "Cognitive behavioral therapy"])
+
+
+@given(_treatments, st.integers(1, 400), st.sampled_from(["{t} x {n}", "{t} #{n}", "{t} x{n}", "{t} QTY: {n}",
+                                                           "{t}, quantity {n}"]))
+def test_quantities_round_trip(treatment, count, form):
+    assert parse_quantity(form.format(t=treatment, n=count)) == count
+
+
+@given(st.integers(1, 8), st.integers(1, 8))
+def test_frequency_times_weeks_round_trip(per_week, weeks):
+    assert parse_quantity(f"Physical therapy {per_week}x{weeks}") == per_week * weeks
+
+
+_mtus_titles = st.sampled_from(["Chronic Pain Medical Treatment", "Low Back Complaints", "Neck and Upper Back Complaints",
+                                "Knee Complaints", "Shoulder Complaints"])
+# Not "Opioids", "NSAIDs": in letters a comma after those starts a sub-heading ("Opioids, dosing").
+_sections = st.lists(st.sampled_from(["Physical medicine", "Acupuncture", "Topical analgesics", "Muscle relaxants",
+                                      "Criteria for use of opioids"]), min_size=1, max_size=3, unique=True)
+
+
+@given(_mtus_titles, st.integers(2004, 2016), _sections, st.integers(1, 300))
+def test_mtus_citations_round_trip(title, year, sections, page):
+    line = f"Decision based on MTUS {title} {year}, Section(s): {', '.join(sections)}, Page(s): {page}."
+    (citation,) = parse_guideline(line)
+    assert (citation.source, citation.title, citation.year, citation.sections, citation.pages) == (
+        "MTUS", title, year, sections, str(page))
+
+
+_odg_chapters = st.sampled_from(["Low Back", "Pain (Chronic)", "Knee & Leg", "Shoulder", "Neck and Upper Back"])
+
+
+@given(_odg_chapters, st.integers(2010, 2017))
+def test_odg_citations_round_trip(chapter, year):
+    line = f"Decision based on Non-MTUS Official Disability Guidelines (ODG), {chapter} Chapter, {year}"
+    (citation,) = parse_guideline(line)
+    assert (citation.source, citation.year) == ("ODG", year)
+    assert citation.title.casefold().startswith(chapter.split(" (")[0].casefold())
