@@ -1,0 +1,137 @@
+"""`python -m evals`: the comparison from replayed cassettes, its reports, and its refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from conftest import SEEDS
+from evals.cli import main
+from evals.documents import GOLD, load_gold
+from letters import letter
+
+GOLD_DOCUMENTS = len(list(GOLD.rglob("*.json")))
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The command with no arguments but --out: every prompt, the local model, and the parser."""
+    out = tmp_path_factory.mktemp("evals")
+    capture = pytest.MonkeyPatch()
+    import io
+    import sys
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    capture.setattr(sys, "stdout", stdout)
+    capture.setattr(sys, "stderr", stderr)
+    try:
+        status = main(["--out", str(out)])
+    finally:
+        capture.undo()
+    return status, stdout.getvalue(), stderr.getvalue(), out
+
+
+def test_the_default_run_compares_two_prompts_and_the_parser_over_35_gold_documents(default_run):
+    status, stdout, stderr, out = default_run
+    assert status == 0, stderr
+    assert GOLD_DOCUMENTS >= 35
+    lines = [line for line in stdout.splitlines() if line.startswith("| ")]
+    labels = [line.split("|")[1].strip() for line in lines[1:]]
+    assert labels == ["parser (--no-llm)", "local · segmented-v1", "local · monolithic-v1"]
+    assert f"{GOLD_DOCUMENTS} gold documents" in stdout
+    report = json.loads((out / "report.json").read_text())
+    assert [len(row["per_document"]) for row in report["rows"]] == [GOLD_DOCUMENTS] * 3
+    parser, *models = report["rows"]
+    assert parser["per_letter"]["calls"] == 0 and parser["failed"] == 0
+    for row in models:  # replayed, so the model's recorded work shows in the figures
+        assert row["failed"] == 0, [d["error"] for d in row["per_document"] if d["error"]]
+        assert row["per_letter"]["calls"] >= 1 and row["per_letter"]["prompt_tokens"] > 500
+        assert row["per_letter"]["seconds"] > 0 and row["seconds_recorded"]
+        assert row["per_letter"]["cost"] == 0.0  # the local model has no per-token price
+        assert 0 < row["per_group"]["semantic"] <= 1 and row["per_group"]["template"] > 0.9
+        # the parser's template fields win in the merge, so the model rows cannot be worse there
+        assert row["per_group"]["template"] >= parser["per_group"]["template"] - 0.01
+
+
+def test_the_table_cells_match_the_json_report(default_run):
+    _, stdout, _, out = default_run
+    report = json.loads((out / "report.json").read_text())
+    for row, line in zip(report["rows"], [line for line in stdout.splitlines() if line.startswith("| ")][1:], strict=True):
+        cells = [cell.strip() for cell in line.split("|")[1:-1]]
+        assert cells[1] == f"{row['per_group']['template']:.3f}"
+        assert cells[2] == f"{row['per_group']['semantic']:.3f}"
+        assert cells[4] == f"{row['decision_f1']:.3f}"
+        assert cells[-1] == f"{row['failed']}/{GOLD_DOCUMENTS}"
+
+
+def test_the_markdown_and_html_reports(default_run):
+    _, _, _, out = default_run
+    markdown = (out / "report.md").read_text()
+    assert "## Accuracy per field" in markdown and "| decisions.category |" in markdown
+    page = (out / "report.html").read_text()
+    assert "<script" not in page and "http" not in re.sub(r"https?://www\.w3\.org[^\"']*", "", page)  # self-contained
+    assert page.count("<svg") == 3  # template, semantic, decision F1
+    assert page.count("<details>") == GOLD_DOCUMENTS
+    # the parser leaves reasons empty: a seed whose gold names reasons shows that as a difference
+    section = page[page.index("seeds/000_a0faecee6687b0ee"):]
+    section = section[:section.index("</details>")]
+    reasons_row = next(row for row in section.split("<tr>") if row.startswith("<td>reasons</td>"))
+    assert '<td class="diff">[]</td>' in reasons_row
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_missing_cassette_stops_the_run_naming_it_and_the_command_that_records_it(tmp_path, capsys):
+    status, _, err = run(capsys, "--cassettes", str(tmp_path), "--only", "CM16-0213037", "--out", str(tmp_path / "o"))
+    assert status == 2
+    assert f"missing cassette {tmp_path}/local/segmented-v1/dev/CM16-0213037.json" in err
+    assert "record it with: python -m evals --record --models local --prompts segmented-v1" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_model_without_cassettes_stops_the_run(tmp_path, capsys):
+    status, _, err = run(capsys, "--models", "gpt-4o-mini", "--only", "CM16-0213037", "--out", str(tmp_path))
+    assert status == 2
+    assert "cassettes/evals/gpt-4o-mini/segmented-v1/dev/CM16-0213037.json" in err
+    assert "python -m evals --record --models gpt-4o-mini --prompts segmented-v1" in err
+
+
+def test_a_letter_changed_since_recording_stops_the_run(tmp_path, capsys):
+    docs, gold = tmp_path / "docs", tmp_path / "gold" / "seeds"
+    docs.mkdir()
+    gold.mkdir(parents=True)
+    name = "000_a0faecee6687b0ee"
+    (docs / f"{name}.txt").write_text((SEEDS / f"{name}.txt").read_text() + "\n")
+    shutil.copy(GOLD / "seeds" / f"{name}.json", gold)
+    status, _, err = run(capsys, "--docs", str(docs), "--gold", str(tmp_path / "gold"), "--prompts", "segmented-v1",
+                         "--out", str(tmp_path / "o"))
+    assert status == 2
+    assert "different version of this letter" in err and name in err
+
+
+def test_own_corpus_with_docs_and_gold_parser_only(tmp_path, capsys):
+    docs, gold = tmp_path / "letters", tmp_path / "gold"
+    docs.mkdir()
+    gold.mkdir()
+    (docs / "mine.txt").write_text(letter(("Physical therapy x 6 visits for the lumbar spine", "Upheld", "Not indicated.")))
+    (gold / "mine.json").write_text(json.dumps({
+        "case_number": "CM16-0000001", "dates": {"injury": "2016-10-11"},
+        "decisions": [{"item": "Physical therapy x 6 visits for the lumbar spine", "outcome": "upheld", "quantity": 6}]}))
+    status, out, err = run(capsys, "--no-llm", "--docs", str(docs), "--gold", str(gold), "--out", str(tmp_path / "o"))
+    assert status == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("| parser"))
+    assert [cell.strip() for cell in row.split("|")[2:6]] == ["1.000", "1.000", "1.000", "1.000"]
+    assert "1 gold documents" in out and "local" not in out
+    assert len(load_gold(gold, docs)) == 1
+
+
+def test_gold_without_its_letter_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "orphan.json").write_text("{}")
+    status, _, err = run(capsys, "--no-llm", "--gold", str(tmp_path), "--docs", str(tmp_path))
+    assert status == 2 and "no letter named orphan.pdf or orphan.txt" in err
