@@ -7,7 +7,7 @@ import json
 import shutil
 import threading
 
-import httpx
+import httpx2 as httpx
 import pytest
 from benchmarks.latency_server import serve
 from conftest import seed

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import httpx
+import httpx2 as httpx  # the HTTP library openai 3 is built on
 
 
 @dataclass(frozen=True)
