@@ -87,3 +87,21 @@ def test_asking_for_a_model_without_one_is_an_error(monkeypatch):
     with pytest.raises(ValueError, match="needs a model"):
         extract(text, llm=True)
     assert extract(text).model is None  # no model configured: the parser alone
+
+
+def test_a_letter_is_sent_as_written_not_as_a_template():
+    """instructor renders messages as Jinja templates when given a validation context."""
+    letter = "Rationale: {{ text }} and {% if x %}odd{% endif %} {# kept #} {% endraw %} as written."
+    with FaultServer([(400, {}, ERROR)]) as server:
+        caller = Caller(Endpoint(model="local", base_url=server.base_url, api_key="no-key", max_retries=0))
+
+        async def go():
+            try:
+                await caller.ask(CaseAnswer, [{"role": "system", "content": "Read it."},
+                                              {"role": "user", "content": letter + "\n"}], {"text": letter}, Usage())
+            finally:
+                await caller.aclose()
+
+        with pytest.raises(ModelError, match="HTTP 400"):
+            asyncio.run(go())
+    assert server.requests[0]["messages"][1]["content"] == letter

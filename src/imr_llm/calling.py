@@ -149,7 +149,7 @@ class Caller:
         try:
             answer = await self._instructor.create(
                 response_model=response_model,
-                messages=messages,
+                messages=_verbatim(messages) if context else messages,
                 context=context,
                 max_retries=self.endpoint.max_retries,
                 hooks=hooks,
@@ -161,6 +161,20 @@ class Caller:
             raise
         _add_usage(usage, getattr(answer, "_total_usage", None))
         return answer
+
+
+def _verbatim(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Messages that come through instructor's templating unchanged.
+
+    Given a validation context, instructor renders every message as a Jinja template; a letter is
+    not one (a "{{" or "{%" in it would be evaluated or fail). Raw blocks render to the text itself,
+    less the one trailing newline Jinja drops from any template (so requests stay as recorded).
+    """
+    def raw(text: str) -> str:
+        text = text[:-1] if text.endswith("\n") else text
+        return "{% raw %}" + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
+
+    return [{**message, "content": raw(message["content"])} for message in messages]
 
 
 @functools.lru_cache(maxsize=None)
