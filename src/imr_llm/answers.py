@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from instructor import OpenAISchema
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .grounding import check_body_regions, check_medication, check_quantity, check_subcategory, check_verbatim
 from .schema import BodyRegion, Category, Priority, Reason, Sex, Verdict
@@ -22,7 +23,9 @@ def _context(info: ValidationInfo) -> dict[str, Any]:
     return info.context or {}
 
 
-class _Answer(BaseModel):
+class _Answer(OpenAISchema):
+    # instructor's own base: without it instructor builds a wrapper class around the schema at
+    # every call, a third of the library's time per call (the JSON schema is the same either way).
     model_config = ConfigDict(extra="ignore")
 
 
