@@ -79,9 +79,11 @@ def serve(delay: float, port: int = 0) -> ThreadingHTTPServer:
         def log_message(self, *_: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256  # 64 clients connecting at once must not overflow the listen backlog (5)
+        daemon_threads = True
+
+    return Server(("127.0.0.1", port), Handler)
 
 
 class LatencyServer:

@@ -32,7 +32,7 @@ class Throughput:
     requests: int  # answered over the whole run
     failed: int  # documents
     seconds: float  # the whole run
-    sustained_requests: int  # answered while letters were still waiting to start
+    sustained_requests: int  # answered in the steady state (see `_run`)
     sustained_seconds: float
 
     @property
@@ -50,33 +50,42 @@ class Throughput:
         return self.sustained_requests / self.sustained_seconds / self.ideal
 
 
-async def _run(base_url: str, letters: list[str], concurrency: int) -> tuple[int, int, float, int]:
-    """(requests answered, failed documents, when the last letter started, answered by then)."""
+async def _run(base_url: str, letters: list[str], concurrency: int, delay: float) -> tuple[int, int, float, int]:
+    """(requests answered, failed documents, seconds of the steady state, answered in it).
+
+    The steady state runs from one delay after the start (when the first answers can come back)
+    to the moment the runner takes the last letter (from then on the slots empty one by one).
+    """
     failed, marks = 0, {}
 
-    def queue():  # notes the moment the runner takes the last letter: the queue is empty from then
+    def mark(name: str) -> None:
+        marks[name] = (time.perf_counter(), answered(base_url))
+
+    def queue():
         yield from letters
-        marks["drained"] = time.perf_counter()
-        marks["answered"] = answered(base_url)
+        mark("drained")
 
     before = answered(base_url)
+    asyncio.get_running_loop().call_later(delay, mark, "warm")
     async for outcome in aextract_many(queue(), limits=Limits(concurrency), model="local", base_url=base_url,
                                        prompt="segmented-v1"):
         failed += bool(outcome.error)
-    return answered(base_url) - before, failed, marks["drained"], marks["answered"] - before
+    (warm_at, warm_count), (drained_at, drained_count) = marks["warm"], marks["drained"]
+    return answered(base_url) - before, failed, max(drained_at - warm_at, 1e-9), drained_count - warm_count
 
 
 def measure(base_url: str, delay: float, concurrency: int, seconds: float = 8.0, seeds: Path = SEEDS) -> Throughput:
     """One run sized to last about ``seconds`` at the ideal rate."""
     letters = sorted(str(p) for p in seeds.glob("*.txt"))
     per_letter = 4.4  # requests per seed letter with segmented-v1 (re-asks included), from the cassettes
-    count = max(len(letters), round(seconds * concurrency / delay / per_letter))
+    started_at_once = 4 * concurrency  # aextract_many starts four letters per request slot
+    count = started_at_once + max(len(letters), round(seconds * concurrency / delay / per_letter))
     batch = [letters[i % len(letters)] for i in range(count)]
-    asyncio.run(_run(base_url, letters[:1], 1))  # warm-up: imports and first connections are not throughput
+    asyncio.run(_run(base_url, letters[:1], 1, delay))  # warm-up: imports, first connections
     started = time.perf_counter()
-    requests, failed, drained, sustained = asyncio.run(_run(base_url, batch, concurrency))
-    return Throughput(concurrency, delay, requests, failed, time.perf_counter() - started, sustained,
-                      drained - started)
+    requests, failed, steady_seconds, steady_requests = asyncio.run(_run(base_url, batch, concurrency, delay))
+    return Throughput(concurrency, delay, requests, failed, time.perf_counter() - started, steady_requests,
+                      steady_seconds)
 
 
 def main() -> None:

@@ -55,8 +55,9 @@ async def aextract_many(
 ) -> AsyncIterator[Outcome]:
     """`aextract` over many files, yielding each `Outcome` as it completes.
 
-    At most ``limits.concurrency`` documents and model requests are in flight, and requests keep
-    to ``limits.rpm``/``limits.tpm``. A document that fails yields an Outcome with ``error``; the
+    At most ``limits.concurrency`` model requests are in flight (and four times as many documents
+    started, so that the requests never wait on a document), keeping to ``limits.rpm``/``limits.tpm``.
+    A document that fails yields an Outcome with ``error``; the
     run goes on. Closing the iterator early cancels the documents in flight.
     """
     limits = limits or Limits()
@@ -79,13 +80,16 @@ async def aextract_many(
         except Exception as exc:  # a bug must cost one document, never the batch
             return Outcome(source, sha256, error=f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
 
+    # More letters than request slots: a letter spends part of its time with fewer calls out than
+    # it will make (parsing, waiting on its last re-ask), and the slots must not sit idle meanwhile.
+    window = limits.concurrency * 4 if endpoint is not None else limits.concurrency
     pending: set[asyncio.Task[Outcome]] = set()
     order: dict[asyncio.Task[Outcome], int] = {}  # documents finishing together come out in input order
     queue, submitted = iter(sources), itertools.count()
     try:
         exhausted = False
         while True:
-            while not exhausted and len(pending) < limits.concurrency:
+            while not exhausted and len(pending) < window:
                 source = next(queue, None)
                 if source is None:
                     exhausted = True
