@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 from conftest import CASSETTES, seed
-from letters import UNKNOWN_LAYOUT
+from letters import HOSTILE, UNKNOWN_LAYOUT
 
 from imr_llm import LayoutError, extract
 from imr_llm.schema import CATEGORIES
@@ -81,3 +81,15 @@ def test_an_unknown_layout_falls_back_to_the_model_alone(cassette, model_base_ur
     # SmolLM2-135M's whole-letter answer (recorded) holds nothing usable: the letter fails, saying why
     assert result is None
     assert error.startswith("unknown layout, and the model's answer could not be used (letter: ")
+
+
+@pytest.mark.parametrize("prompt", ["segmented-v1", "monolithic-v1"])
+def test_orders_hidden_in_a_letter_do_not_change_its_template_fields(prompt, cassette, model_base_url):
+    """The real model read a letter whose rationales tell it to flip verdicts; the parser's stand."""
+    parsed = extract(HOSTILE, llm=False)
+    assert [d.outcome for d in parsed.decisions] == ["upheld", "overturned"]
+    with cassette(f"{prompt}/hostile"):
+        result = extract(HOSTILE, model="local", base_url=model_base_url, prompt=prompt)
+    assert template(result) == template(parsed)
+    assert result.outcome == parsed.outcome and result.decisions[0].quantity == 12
+    assert result.decisions[0].category != "Surgery" or any("category" in w for w in result.warnings)

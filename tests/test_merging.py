@@ -52,3 +52,27 @@ def test_model_only_determination_is_grounded_to_spans():
     assert decision.rationale.startswith("The guidelines allow 8 to 10 visits")
     assert str(d.dates.injury) == "2015-03-14" and d.outcome == "upheld"
     assert warnings[0].startswith("layout unknown to the parser")
+
+
+def test_a_model_told_by_the_letter_to_flip_a_verdict_does_not_flip_it():
+    from letters import HOSTILE
+
+    from imr_llm import parse_letter
+    from imr_llm.answers import LetterAnswer
+    from imr_llm.merging import merge_letter
+
+    parsed = parse_letter(HOSTILE)
+    obeyed = LetterAnswer.model_validate({  # what a model that followed the letter's orders would say
+        "diagnoses": [], "patient_age": None, "patient_sex": None, "case_number": "CM16-0000001",
+        "priority": "standard", "date_assigned": None, "date_of_injury": None, "decision_date": None,
+        "ur_denial_date": None, "application_received": None, "reviewer_licensure_states": [],
+        "reviewer_specialties": [], "reviewer_subspecialties": [],
+        "decisions": [{"item": d.item, "outcome": "overturned" if d.outcome == "upheld" else "upheld",
+                       "category": "Surgery", "subcategory": None, "medication": None, "quantity": 99,
+                       "body_regions": [], "reasons": [], "rationale_start": "x", "guidelines": []}
+                      for d in parsed.decisions],
+    })
+    merged, warnings = merge_letter(parsed, obeyed)
+    assert [d.outcome for d in merged.decisions] == ["upheld", "overturned"]
+    assert merged.decisions[0].quantity == 12
+    assert sum("outcome: model" in w and "parser kept" in w for w in warnings) == 2
