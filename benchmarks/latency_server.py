@@ -47,8 +47,28 @@ def recorded_answers(folders: tuple[str, ...] = ("segmented-v1", "monolithic-v1"
     return answers
 
 
+def by_first_messages(answers: dict[bytes, bytes]) -> dict[str, bytes]:
+    """The answer recorded for the first ask of each call, by its system and user messages: what
+    a request with the same messages but other bytes (another client's JSON, a re-ask) is given."""
+    first: dict[str, bytes] = {}
+    for body, answer in answers.items():
+        first.setdefault(json.dumps(json.loads(body)["messages"][:2]), answer)
+    return first
+
+
+def answer_for(body: bytes, answers: dict[bytes, bytes], first: dict[str, bytes]) -> Optional[bytes]:
+    answer = answers.get(comparable(body))
+    if answer is None:
+        try:
+            answer = first.get(json.dumps(json.loads(body)["messages"][:2]))
+        except (ValueError, KeyError, TypeError):
+            return None
+    return answer
+
+
 def serve(delay: float, port: int = 0) -> ThreadingHTTPServer:
     answers = recorded_answers()
+    first = by_first_messages(answers)
     missing = json.dumps({"error": {"message": "request not in the recorded cassettes", "type": "not_found"}}).encode()
 
     answered = [0]
@@ -60,7 +80,7 @@ def serve(delay: float, port: int = 0) -> ThreadingHTTPServer:
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            answer = answers.get(comparable(body))
+            answer = answer_for(body, answers, first)
             time.sleep(delay)
             self._reply(200 if answer else 404, answer or missing)
             with lock:

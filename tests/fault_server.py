@@ -67,15 +67,12 @@ class RecordedFaultServer:
         import struct
         import time
 
-        from benchmarks.latency_server import comparable, recorded_answers
+        from benchmarks.latency_server import answer_for, by_first_messages, recorded_answers
 
         answers = recorded_answers()
         # A re-ask (the answer that failed, then the reason) is not among the recordings when the
         # failure was injected here: it gets the answer recorded for the first ask of that call.
-        first_asks = {}
-        for body, answer in answers.items():
-            request = json.loads(body)
-            first_asks.setdefault(json.dumps(request["messages"][:2]), answer)
+        first_asks = by_first_messages(answers)
         self.faults, self.repeat, self.seen, self.injected = list(faults), repeat, 0, []
         lock = threading.Lock()
         outer = self
@@ -92,9 +89,7 @@ class RecordedFaultServer:
                         outer.faults[index] if index < len(outer.faults) else None)
                     if fault:
                         outer.injected.append(fault)
-                answer = answers.get(comparable(body))
-                if answer is None:
-                    answer = first_asks.get(json.dumps(json.loads(body)["messages"][:2]))
+                answer = answer_for(body, answers, first_asks)
                 if answer is None:
                     return self._reply(404, ERROR)
                 if fault in ("429", "500", "503"):

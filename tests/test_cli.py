@@ -1,6 +1,6 @@
 import csv
-import re
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -102,10 +102,9 @@ def test_closing_summary_and_no_progress_bar_when_not_a_terminal(folder, capsys)
 
 
 def test_progress_bar_with_rate_and_eta_on_a_terminal(folder):
+    import fcntl
     import os
     import pty
-
-    import fcntl
     import struct
     import termios
 

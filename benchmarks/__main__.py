@@ -1,0 +1,110 @@
+"""`python -m benchmarks`: every figure in one Markdown table, each a median of repeated runs.
+
+    python -m benchmarks            # the full suite, a few minutes here
+    python -m benchmarks --quick    # fewer and shorter runs: the test suite runs this so it cannot rot
+
+Offline: letters from ../shared/corpus, model answers from the recorded cassettes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from imr_llm import extract, read_text
+
+from . import call_overhead, cost, memory, throughput
+from .latency_server import LatencyServer
+from .parser_speed import DEFAULT_DOCS, help_seconds
+
+
+def _rate(paths: list[Path], work: Callable[[Path], object]) -> float:
+    started = time.perf_counter()
+    for path in paths:
+        work(path)
+    return len(paths) / (time.perf_counter() - started)
+
+
+def _pypdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def parser_rows(runs: int, paths: list[Path]) -> list[str]:
+    for work in (lambda p: extract(p, llm=False), read_text, _pypdf_text):
+        work(paths[0])  # imports and library loading outside the measurement
+    rates = {name: [] for name in ("extract", "read", "pypdf")}
+    for _ in range(runs):  # side by side in each round, so a slow moment slows all three
+        rates["extract"].append(_rate(paths, lambda p: extract(p, llm=False)))
+        rates["read"].append(_rate(paths, read_text))
+        rates["pypdf"].append(_rate(paths, _pypdf_text))
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    n = len(paths)
+    return [
+        f"| parser only: `extract(..., llm=False)`, PDF reading included ({n} dev PDFs) | "
+        f"{median['extract']:.0f} docs/s | {median['extract'] / median['pypdf']:.1f}× pypdf's text extraction |",
+        f"| PDF reading alone: `read_text` (PDFium) | {median['read']:.0f} docs/s | "
+        f"{median['read'] / median['pypdf']:.1f}× pypdf |",
+        f"| reference: pypdf `extract_text` of the same files | {median['pypdf']:.0f} docs/s | 1.0× |",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (a smoke test)")
+    parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS, help="folder of dev PDFs")
+    args = parser.parse_args(argv)
+    runs = 1 if args.quick else 5
+    paths = sorted(args.docs.glob("*.pdf"))[: 10 if args.quick else None]
+    if not paths:
+        print(f"benchmarks: no PDFs under {args.docs}", file=sys.stderr)
+        return 2
+    lines = ["| figure | median | comparison |", "|---|---|---|"]
+    lines += parser_rows(runs, paths)
+
+    with LatencyServer(0.0) as base_url:
+        overheads = [call_overhead.measure(base_url, rounds=1 if args.quick else 3) for _ in range(runs)]
+    added = statistics.median(o.added_ms for o in overheads)
+    lines.append(f"| library overhead per model call (imr-llm vs bare openai client, server answering at once) | "
+                 f"{added:.1f} ms added | {statistics.median(o.ratio for o in overheads):.2f}× the bare call's time; "
+                 f"goal < 5 ms |")
+
+    delay = 0.2
+    with LatencyServer(delay) as base_url:
+        for concurrency in (1, 4, 16, 64):
+            measured = [throughput.measure(base_url, delay, concurrency, 2.0 if args.quick else 6.0)
+                        for _ in range(min(runs, 3))]
+            sustained = statistics.median(m.sustained_ratio for m in measured)
+            whole = statistics.median(m.ratio for m in measured)
+            goal = "; goal ≥ 0.9" if concurrency == 16 else ""
+            lines.append(f"| concurrency: {concurrency} requests in flight, server answering in {delay} s | "
+                         f"{sustained:.2f} of ideal ({measured[0].ideal:.0f} req/s) | "
+                         f"whole run, tail included: {whole:.2f}{goal} |")
+
+    only = ("000_a0faecee6687b0ee", "CM16-0224814") if args.quick else ()
+    for tokens in (cost.tokens_per_letter(prompt, only) for prompt in cost.PROMPTS):
+        dollars = ", ".join(f"{m} ${tokens.dollars_per_thousand(m):.2f}" for m in cost.MODELS)
+        lines.append(f"| cost: {tokens.prompt}, local model, {tokens.letters} gold letters | "
+                     f"{tokens.prompt_tokens + tokens.completion_tokens:,.0f} tokens/letter "
+                     f"({tokens.prompt_tokens:,.0f} + {tokens.completion_tokens:,.0f}), {tokens.calls:.1f} calls | "
+                     f"$ per 1,000 letters: {dollars} |")
+
+    small, large = (20, 100) if args.quick else (100, 1000)
+    rss = {count: memory.peak_rss_mib(count, args.docs) for count in (small, large)}
+    lines.append(f"| memory: peak RSS, parser-only run of {large} documents | {rss[large]:.0f} MiB | "
+                 f"{small} documents: {rss[small]:.0f} MiB ({rss[large] / rss[small]:.2f}×) |")
+
+    starts = [help_seconds() for _ in range(3 if args.quick else 7)]
+    lines.append(f"| start-up: `imr-llm --help` wall time | {statistics.median(starts) * 1000:.0f} ms | "
+                 f"best {min(starts) * 1000:.0f} ms |")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Tokens per letter for each prompt strategy, and dollars per 1,000 letters for a few models.
+
+Tokens come from the recorded evaluation cassettes (the local model over the 35 gold letters),
+replayed through `python -m evals`' runner: what each strategy really sent and got back, re-asks
+included. Dollars apply the price table (`imr_llm.load_prices`) to those tokens.
+
+Caveat, measured not hidden: on the local server instructor writes the JSON schema into each
+prompt (Mode.JSON); on OpenAI's API the schema travels as `response_format` instead, so hosted
+models would see fewer prompt tokens per call than counted here.
+
+    python -m benchmarks.cost
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from imr_llm import load_prices
+
+MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o", "gpt-5-mini")
+PROMPTS = ("segmented-v1", "monolithic-v1")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    prompt: str
+    letters: int
+    prompt_tokens: float  # per letter
+    completion_tokens: float
+    calls: float
+
+    def dollars_per_thousand(self, model: str) -> float:
+        price = load_prices()[model]  # dollars per million tokens
+        return 1000 * (self.prompt_tokens * price.input + self.completion_tokens * price.output) / 1_000_000
+
+
+def tokens_per_letter(prompt: str, only: tuple[str, ...] = ()) -> Tokens:
+    from evals.documents import load_gold
+    from evals.running import RowSpec, run_row
+
+    documents = load_gold(only=only)
+    row = run_row(RowSpec("local", prompt), documents)
+    return Tokens(prompt, len(documents) - row.failed, row.per_letter("prompt_tokens") or 0.0,
+                  row.per_letter("completion_tokens") or 0.0, row.per_letter("calls") or 0.0)
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    rows = [tokens_per_letter(prompt) for prompt in PROMPTS]
+    print("| strategy | letters | tokens/letter (prompt + completion) | calls/letter | "
+          + " | ".join(f"$/1,000 letters, {m}" for m in MODELS) + " |")
+    print("|---|---|---|---|" + "---|" * len(MODELS))
+    for t in rows:
+        dollars = " | ".join(f"${t.dollars_per_thousand(m):.2f}" for m in MODELS)
+        print(f"| {t.prompt} | {t.letters} | {t.prompt_tokens + t.completion_tokens:,.0f} "
+              f"({t.prompt_tokens:,.0f} + {t.completion_tokens:,.0f}) | {t.calls:.1f} | {dollars} |")
+
+
+if __name__ == "__main__":
+    main()

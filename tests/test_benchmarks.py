@@ -1,0 +1,27 @@
+"""`python -m benchmarks --quick` runs end to end and prints every figure, so the suite cannot rot.
+
+Nothing here times anything: the figures are the benchmark's to report, not the test's to judge.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+FIGURES = ["parser only", "PDF reading alone", "reference: pypdf", "library overhead per model call",
+           "concurrency: 1 ", "concurrency: 4 ", "concurrency: 16 ", "concurrency: 64 ", "cost: segmented-v1",
+           "cost: monolithic-v1", "memory: peak RSS", "start-up"]
+
+
+def test_quick_benchmarks_print_every_figure():
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [next(f for f in FIGURES if f in row) for row in rows] == FIGURES
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert len(cells) == 3 and all(cells), row
+        assert "nan" not in row.lower() and " 0 docs/s" not in row
