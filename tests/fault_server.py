@@ -11,32 +11,38 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class FaultServer:
-    def __init__(self, replies: list[tuple[int, dict[str, str], bytes]]) -> None:
-        self.replies = replies
-        self.requests: list[dict] = []
-        outer = self
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                length = int(self.headers.get("content-length", 0))
-                outer.requests.append(json.loads(self.rfile.read(length) or b"{}"))
-                status, headers, body = outer.replies[min(len(outer.requests), len(outer.replies)) - 1]
-                self.send_response(status)
-                for name, value in {"content-type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that timed out and left is what the hang fault is for
 
-            def log_message(self, *_: object) -> None:
-                pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class _JsonHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def reply(self, status: int, body: bytes, headers: dict | None = None) -> None:
+        self.send_response(status)
+        for name, value in {"content-type": "application/json", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+class _InBackground:
+    """A server on a free loopback port, in a thread: ``with Server(...) as server: server.base_url``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> FaultServer:
+    def __enter__(self):
         self._thread.start()
         return self
 
@@ -45,15 +51,26 @@ class FaultServer:
         self._server.server_close()
 
 
+class FaultServer(_InBackground):
+    def __init__(self, replies: list[tuple[int, dict[str, str], bytes]]) -> None:
+        self.replies = replies
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(_JsonHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = int(self.headers.get("content-length", 0))
+                outer.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                status, headers, body = outer.replies[min(len(outer.requests), len(outer.replies)) - 1]
+                self.reply(status, body, headers)
+
+        super().__init__(Handler)
+
+
 ERROR = json.dumps({"error": {"message": "injected fault", "type": "server_error"}}).encode()
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that timed out and left is what the hang fault is for
-
-
-class RecordedFaultServer:
+class RecordedFaultServer(_InBackground):
     """Answers each request with the real model's recorded answer (found by the request's body),
     after injecting ``faults`` into the first requests, in order (``repeat``: into every request).
 
@@ -77,9 +94,7 @@ class RecordedFaultServer:
         lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
+        class Handler(_JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
@@ -91,9 +106,9 @@ class RecordedFaultServer:
                         outer.injected.append(fault)
                 answer = answer_for(body, answers, first_asks)
                 if answer is None:
-                    return self._reply(404, ERROR)
+                    return self.reply(404, ERROR)
                 if fault in ("429", "500", "503"):
-                    return self._reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
+                    return self.reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
                 if fault == "hang":
                     time.sleep(hang)
                 if fault == "reset":
@@ -102,7 +117,7 @@ class RecordedFaultServer:
                     self.connection.close()
                     return None
                 if fault == "malformed":
-                    return self._reply(200, answer[: len(answer) // 2])
+                    return self.reply(200, answer[: len(answer) // 2])
                 if fault in ("cutoff", "schema"):
                     reply = json.loads(answer)
                     message = reply["choices"][0]["message"]
@@ -114,29 +129,8 @@ class RecordedFaultServer:
                         content = {key: "not what the schema allows" if isinstance(value, (list, int)) else 42
                                    for key, value in content.items()}
                         message["content"] = json.dumps(content)
-                    return self._reply(200, json.dumps(reply).encode())
-                return self._reply(200, answer)
+                    return self.reply(200, json.dumps(reply).encode())
+                return self.reply(200, answer)
 
-            def _reply(self, status: int, body: bytes, headers: dict | None = None) -> None:
-                self.send_response(status)
-                for name, value in {"content-type": "application/json", **(headers or {})}.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
 
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> RecordedFaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
