@@ -20,10 +20,13 @@ from .parser_speed import DEFAULT_DOCS
 # VmHWM, the peak of this process's own memory since its exec: getrusage's ru_maxrss would also
 # count the pages of the (large) benchmark process it was forked from.
 _CHILD = """
-import sys
-from imr_llm.cli import main
-paths = sys.argv[2:]
-status = main(["extract", *paths, "--no-llm", "-o", sys.argv[1]])
+import runpy, sys
+out, paths = sys.argv[1], sys.argv[2:]
+sys.argv = ["imr-llm", "extract", *paths, "--no-llm", "-o", out]
+try:
+    runpy.run_module("imr_llm", run_name="__main__")  # the command itself, as `python -m imr_llm`
+except SystemExit:
+    pass
 with open("/proc/self/status") as status:
     print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """

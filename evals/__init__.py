@@ -1,4 +1,4 @@
-"""Evaluation harness for imr-llm: gold files, scoring, and (to come) the comparison runner.
+"""Evaluation harness for imr-llm: gold files, scoring, the comparison runner and its reports.
 
-Uses only imr_llm's public API.
+`python -m evals` (see `cli`). Uses only imr_llm's public API.
 """
