@@ -81,3 +81,17 @@ def test_parquet_rows_per_decision_with_typed_columns(tmp_path):
 def test_what_cannot_resume_says_so(tmp_path, path, message):
     with pytest.raises(OutputError, match=message):
         open_output(str(tmp_path / path) if path else None, resume=True)
+
+
+def test_resume_keeps_rows_written_before_rows_carried_a_hash(tmp_path):
+    from imr_llm.runner import content_hash
+
+    path = tmp_path / "old.jsonl"
+    old = row_for("000", None)
+    old["source"] = str(seed("000"))
+    del old["sha256"]
+    path.write_text(json.dumps(old) + "\n")
+    output = open_output(str(path), resume=True)
+    output.close()
+    assert output.done == {content_hash(str(seed("000")))}
+    assert json.loads(path.read_text())["source"] == str(seed("000"))

@@ -177,9 +177,10 @@ def _keep_jsonl(text: str) -> tuple[str, set[str]]:
             row = json.loads(line)
         except ValueError:
             continue
-        if isinstance(row, dict) and row.get("error") is None and row.get("sha256"):
+        sha256 = _hash_of(row) if isinstance(row, dict) and row.get("error") is None else None
+        if sha256:
             kept.append(line)
-            done.add(row["sha256"])
+            done.add(sha256)
     return "".join(line + "\n" for line in kept), done
 
 
@@ -204,8 +205,18 @@ def _keep_csv(text: str) -> tuple[str, set[str]]:
     done = set()
     for group in groups:
         first = group[0]
-        if first.get("error") or not first.get("sha256"):
+        sha256 = None if first.get("error") else _hash_of(first)
+        if not sha256:
             continue
         writer.writerows(group)
-        done.add(first["sha256"])
+        done.add(sha256)
     return buffer.getvalue(), done
+
+
+def _hash_of(row: dict) -> Optional[str]:
+    """A finished row's content hash; rows written before rows carried one get their file's."""
+    if row.get("sha256"):
+        return row["sha256"]
+    from .runner import content_hash
+
+    return content_hash(row["source"]) if row.get("source") else None
