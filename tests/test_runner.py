@@ -13,8 +13,9 @@ from benchmarks.latency_server import serve
 from conftest import seed
 
 from imr_llm import Limits, aextract_many
-from imr_llm.limits import LimitedTransport, _Bucket, estimate_tokens
+from imr_llm.limits import _Bucket, estimate_tokens
 from imr_llm.runner import content_hash
+from imr_llm.transport import LimitedTransport
 
 
 async def collect(*args, **kwargs):
