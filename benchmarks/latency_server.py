@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -23,13 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional
 
+from evals.cassettes import comparable
+
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
-
-
-def comparable(body: bytes) -> bytes:
-    # Re-asks quote pydantic's errors with a versioned link; the version must not matter.
-    return re.sub(rb"errors\.pydantic\.dev/[0-9.]+/", b"errors.pydantic.dev/_/", body)
 
 
 def recorded_answers(folders: tuple[str, ...] = ("segmented-v1", "monolithic-v1")) -> dict[bytes, bytes]:

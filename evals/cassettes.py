@@ -32,7 +32,8 @@ class CassetteError(Exception):
     """A cassette cannot be replayed: missing, from another letter, or not a sealed cassette."""
 
 
-def _comparable(body: Any) -> bytes:
+def comparable(body: Any) -> bytes:
+    """A request body as matching compares it (the one place this normalisation lives)."""
     if body is None:
         return b""
     data = body if isinstance(body, bytes) else str(body).encode("utf-8")
@@ -42,7 +43,7 @@ def _comparable(body: Any) -> bytes:
 
 def body_digest(body: Any) -> str:
     """What a sealed cassette stores for a request body (a stored digest is returned as it is)."""
-    data = _comparable(body)
+    data = comparable(body)
     if data.startswith(b"sha256:") and len(data) == 71:
         return data.decode("ascii")
     return "sha256:" + hashlib.sha256(data).hexdigest()
