@@ -10,13 +10,16 @@ are salvaged.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from instructor import OpenAISchema
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .grounding import check_body_regions, check_medication, check_quantity, check_subcategory, check_verbatim
 from .schema import BodyRegion, Category, Priority, Reason, Sex, Verdict
+from .taxonomy import all_subcategories, canonical_subcategory
+
+Subcategory = Literal[all_subcategories()]  # type: ignore[valid-type]
 
 
 def _context(info: ValidationInfo) -> dict[str, Any]:
@@ -35,11 +38,17 @@ class DecisionAnswer(_Answer):
     # Every field is required (null allowed): a grammar built from the schema then makes the model
     # write each one, where optional fields let a small model stop at "{}". The prompt explains them.
     category: Category
-    subcategory: Optional[str]
+    subcategory: Optional[Subcategory]  # one of the DWC's names; which ones fit the category is checked below
     medication: Optional[str]
     quantity: Optional[int]
     body_regions: list[BodyRegion]
     reasons: list[Reason]
+
+    @field_validator("subcategory", mode="before")
+    @classmethod
+    def _canonical(cls, value: Any) -> Any:
+        # The DWC form's own variant spellings ("Benzodiazepines", "Histamine 2") mean the same class.
+        return canonical_subcategory(value) if isinstance(value, str) else value
 
     def _item(self, info: ValidationInfo) -> Optional[str]:
         return _context(info).get("item")

@@ -13,7 +13,7 @@ from typing import Optional
 
 from .items import parse_body_regions, parse_quantity, reviewed_part
 from .layout import Span
-from .schema import SUBCATEGORIES
+from .taxonomy import is_subcategory, subcategories
 
 _SPACE = re.compile(r"\s+")
 
@@ -88,13 +88,14 @@ def check_body_regions(regions: list[str], *sources: str) -> list[str]:
 
 
 def check_subcategory(category: str, subcategory: Optional[str]) -> Optional[str]:
-    """Where the DWC has a closed list for the category, the subcategory must be on it."""
-    allowed = SUBCATEGORIES.get(category)
-    if subcategory is not None and allowed and subcategory not in allowed:
-        raise ValueError(
-            f"subcategory {subcategory!r} is not one of the {category} subcategories: {', '.join(allowed)}"
-        )
-    return subcategory
+    """The subcategory must be on the DWC's list for the category (the drug classes for
+    Pharmaceuticals); null where the category has none, or where the letter cannot tell."""
+    if subcategory is None or is_subcategory(category, subcategory):
+        return subcategory
+    allowed = subcategories(category)
+    if not allowed:
+        raise ValueError(f"{category} has no subcategory; give null")
+    raise ValueError(f"subcategory {subcategory!r} is not one of the {category} subcategories: {', '.join(allowed)}")
 
 
 def collapse_lower(text: str) -> str:

@@ -103,7 +103,8 @@ def _decision_table(number: int, decision: dict) -> str:
     cited = [c.get("text") for side in ("claims_administrator", "maximus") for c in guidelines.get(side, [])]
     fields = [
         ("item", decision.get("item")), ("outcome", decision.get("outcome")), ("category", decision.get("category")),
-        ("subcategory", decision.get("subcategory")), ("medication", decision.get("medication")),
+        ("subcategory", decision.get("subcategory")), ("category basis", decision.get("category_basis")),
+        ("medication", decision.get("medication")),
         ("quantity", decision.get("quantity")), ("body regions", decision.get("body_regions")),
         ("reasons", decision.get("reasons")), ("guidelines", cited),
     ]

@@ -1,4 +1,4 @@
-"""The output contract (v1): what `extract` returns and `imr-llm extract` writes.
+"""The output contract (v1.1): what `extract` returns and `imr-llm extract` writes.
 
 Field names and vocabularies are fixed by docs/CONTRACT.md; downstream code, gold files and
 outside checks read them. Add fields freely; never rename or drop these.
@@ -11,24 +11,15 @@ from typing import Literal, Optional, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import taxonomy
+
 Priority = Literal["standard", "expedited"]
 Sex = Literal["male", "female"]
 Verdict = Literal["upheld", "overturned"]
 CaseOutcome = Literal["upheld", "overturned", "partially_overturned"]
-Category = Literal[
-    "Pharmaceuticals",
-    "Rehabilitation",
-    "Diagnostic Testing",
-    "DMEPOS",
-    "Injection",
-    "Surgery",
-    "Evaluation & Management",
-    "Psych Services",
-    "Home Health",
-    "Programs",
-    "Transportation",
-    "Other",
-]
+# The vocabularies that are the DWC's (categories, reasons) come from the one taxonomy.
+Category = Literal[tuple(taxonomy.CATEGORIES)]  # type: ignore[valid-type]
+Reason = Literal[tuple(taxonomy.REASONS)]  # type: ignore[valid-type]
 BodyRegion = Literal[
     "cervical spine",
     "thoracic spine",
@@ -42,30 +33,9 @@ BodyRegion = Literal[
     "head",
     "other",
 ]
-Reason = Literal[
-    "exceeds_guideline_quantity",
-    "no_functional_improvement",
-    "insufficient_documentation",
-    "not_recommended",
-    "criteria_not_met",
-    "can_transition_to_home_program",
-    "meets_guidelines",
-    "other",
-]
 GuidelineSource = Literal["MTUS", "ODG", "ACOEM", "Other"]
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
-# The DWC's subcategories (docs/DOMAIN.md) for the categories that have a closed list. A
-# Pharmaceuticals subcategory is the drug class, an open list; the others have none.
-SUBCATEGORIES: dict[str, tuple[str, ...]] = {
-    "Rehabilitation": ("PT/OT", "Chiropractic", "Acupuncture", "Other Therapies"),
-    "Diagnostic Testing": ("Imaging", "EMG/NCV", "Lab & Pathology", "Other Diagnostic Tests"),
-    "DMEPOS": ("DME", "Electrical Stimulation", "Prosthetics/Orthotics", "Supplies"),
-    "Injection": ("Facet Injection", "Injection"),
-    "Surgery": ("Spine", "Arthroscopic", "Non-arthroscopic", "Adjunct Surgical Services", "Surgical Consult"),
-    "Evaluation & Management": ("Medical Specialties", "Dental Services"),
-    "Psych Services": ("Evaluation & Management", "Therapies"),
-}
 BODY_REGIONS: tuple[str, ...] = get_args(BodyRegion)
 REASONS: tuple[str, ...] = get_args(Reason)
 
@@ -95,7 +65,7 @@ class Decision(_Model):
     outcome: Verdict
     # Null only where nothing decided it: the parser's keyword rules found no match.
     category: Optional[Category] = None
-    subcategory: Optional[str] = None
+    subcategory: Optional[str] = None  # on the DWC's list for the category (taxonomy.subcategories)
     medication: Optional[str] = None
     quantity: Optional[int] = None
     body_regions: list[BodyRegion] = Field(default_factory=list)
@@ -104,6 +74,9 @@ class Decision(_Model):
     rationale: str
     item_span: Span
     rationale_span: Span
+    # Added to the contract: why the category is what it is. The parser's rule and the words it
+    # matched ("imaging: MRI"), "model" where a model's answer was kept, None where nothing decided.
+    category_basis: Optional[str] = None
 
 
 class Dates(_Model):
