@@ -375,7 +375,7 @@ EXPECTED = {
                 None,
             ),
             ("Associated surgical service: Ultrasling", "upheld", None, [], None),
-            ("Associated surgical service: Vascutherm unit, 14 days rental", "upheld", None, [], None),
+            ("Associated surgical service: Vascutherm unit, 14 days rental", "upheld", 14, [], None),  # days counted
             ("Associated surgical service: Hip pad", "upheld", None, ["hip"], None),
             ("Associated surgical service: 2 leg wraps", "upheld", 2, ["other"], None),
             ("Associated surgical service: EMS/TENS unit", "upheld", None, [], None),

@@ -7,7 +7,11 @@ from letters import HEADER, letter
 from imr_llm import DocumentError, parse_letter
 from imr_llm.citations import parse_guideline
 from imr_llm.dates import parse_date
-from imr_llm.items import classify, parse_body_regions, parse_medication, parse_quantity
+from imr_llm.categories import classify
+from imr_llm.diagnoses import diagnoses_in
+from imr_llm.items import parse_body_regions, parse_medication, parse_quantity
+from imr_llm.reasons import reasons_for
+from imr_llm.schema import REASONS
 
 # Fragments of the kind items and guideline lines are made of, in any order.
 _pieces = st.sampled_from(
@@ -22,6 +26,13 @@ def test_item_normalisers_never_crash(item):
     assert quantity is None or quantity > 0
     parse_body_regions(item)
     classify(item, parse_medication(item))
+
+
+@given(words)
+def test_summary_and_rationale_readers_never_crash(text):
+    for diagnosis in diagnoses_in("The diagnoses are " + text):
+        assert diagnosis and " ".join(diagnosis.split()).casefold() in " ".join(text.split()).casefold()
+    assert set(reasons_for(text, "upheld")) <= set(REASONS) - {"meets_guidelines"}  # upheld is never "meets"
 
 
 @given(words)

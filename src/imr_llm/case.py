@@ -143,25 +143,49 @@ def _sex_from_pronouns(summary: str) -> Optional[str]:
     return None
 
 
-_INJURY_IN_SUMMARY = re.compile(
-    rf"(?:date\s+of\s+(?:the\s+)?injury|injury\s+date|DOI)\s*(?:is|was|of|on|:)?\s*({DATE})"
-    rf"|(?:injur(?:y|ed)|accident)\b[^.]{{0,40}}?\b(?:on|of|dated)\s+({DATE})",
-    re.I,
-)
-_UR_DENIAL_IN_TEXT = re.compile(
-    rf"(?:utilization\s+review|\bUR\b)[^.]*?(?:denied|non-?certified|not\s+certified|modified)[^.]*?({DATE})"
-    rf"|(?:utilization\s+review|\bUR\b)[^.]*?({DATE})[^.]*?(?:denied|non-?certified|not\s+certified|modified)",
-    re.I | re.S,
-)
+# The date of injury in prose, most explicit wording first.
+_INJURY_IN_SUMMARY = tuple(re.compile(pattern, re.I) for pattern in (
+    rf"\b(?:date\s+of\s+(?:the\s+)?(?:industrial\s+|work\s+|original\s+)?injury|injury\s+date|DOI)\b(?:\s*\(DOI\))?\s*(?:(?:is|was|of|on|:|,|dated|listed\s+as|noted\s+as)\s*)*({DATE})",
+    rf"\b(?:injur(?:y|ies|ed)|accident|incident)\b[^.]{{0,40}}?\b(?:on|of|dated|in)\s+({DATE})",
+    rf"\bon\s+({DATE}),?\s+(?:\w+\s+){{0,8}}?(?:injur\w*|was\s+hurt|fell|slipped|tripped|sustained|strained)\b",
+))
+# A sentence that says utilization review denied something: a UR word, a denial, a date.
+_UR_WORDS = re.compile(r"\butilization\s+review\w*|\bUR\b|\bclaims\s+administrator\b|\b(?:prior|previous|original)\s+(?:review|determination)\b", re.I)
+_DENIAL = re.compile(
+    r"\b(?:denied|denial|non-?\s?certif\w*|not\s+certif\w*|did\s+not\s+certify|modified|failed\s+to\s+approve|"
+    r"did\s+not\s+approve|not\s+approved|deemed\s+not\s+medically\s+necessary|adverse\s+determination|partially\s+certified)\b", re.I)
+_SENTENCE = re.compile(r"[^.]*(?:\.(?!\s+[A-Z0-9(\"])[^.]*)*(?:\.|$)")
+_DATE_IN_PROSE = re.compile(DATE, re.I)
 
 
 def injury_date_in(summary: str) -> Optional[dt.date]:
     """The date of injury as the summary states it, when the letter has no header."""
-    match = _INJURY_IN_SUMMARY.search(summary)
-    return parse_date(match.group(1) or match.group(2)) if match else None
+    text = " ".join(summary.split())
+    for pattern in _INJURY_IN_SUMMARY:
+        for match in pattern.finditer(text):
+            found = parse_date(match.group(1))
+            if found:
+                return found
+    return None
 
 
 def ur_denial_date_in(text: str) -> Optional[dt.date]:
-    """The UR denial date as the text states it ("UR ... denied ... on 05/27/2014")."""
-    match = _UR_DENIAL_IN_TEXT.search(text)
-    return parse_date(match.group(1) or match.group(2)) if match else None
+    """The UR denial date as the text states it: "UR ... denied ... on 05/27/2014", "On DATE,
+    utilization review denied ...", "... was non-certified by utilization review on DATE"."""
+    prose = " ".join(text.split())
+    claims_administrator = None  # "the claims administrator denied ... on DATE": if no UR sentence says it
+    for sentence in _SENTENCE.finditer(prose):
+        words, denial = _UR_WORDS.search(sentence.group(0)), _DENIAL.search(sentence.group(0))
+        if not (words and denial):
+            continue
+        found = _nearest_date(sentence.group(0), (words.start() + denial.start()) // 2)
+        if found and not words.group(0).lower().startswith("claims"):
+            return found
+        claims_administrator = claims_administrator or found
+    return claims_administrator
+
+
+def _nearest_date(sentence: str, anchor: int) -> Optional[dt.date]:
+    dates = [(abs(m.start() - anchor), parse_date(m.group(0))) for m in _DATE_IN_PROSE.finditer(sentence)]
+    dates = [(distance, date) for distance, date in dates if date is not None]
+    return min(dates, key=lambda each: each[0])[1] if dates else None

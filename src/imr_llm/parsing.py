@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from .case import injury_date_in, parse_header, parse_patient, parse_reviewer, ur_denial_date_in
 from .citations import parse_guideline
-from .items import classify, parse_body_regions, parse_medication, parse_quantity
+from .diagnoses import diagnoses_in
+from .categories import classify
+from .items import parse_body_regions, parse_medication, parse_quantity
 from .layout import Block, find_layout
+from .reasons import reasons_for
 from .schema import Citation, Decision, Determination, Guidelines
 
 
@@ -34,6 +37,7 @@ def parse_letter(text: str) -> Determination:
         dates=dates,
         reviewer=parse_reviewer(text[slice(*layout.credentials_span)]),
         patient=parse_patient(summary),
+        diagnoses=diagnoses_in(summary),
         outcome=case_outcome([decision.outcome for decision in decisions]),
         decisions=decisions,
         text=text,
@@ -56,13 +60,15 @@ def collapse(text: str) -> str:
 
 def _decision(text: str, block: Block) -> Decision:
     item = collapse(text[slice(*block.item_span)])
+    rationale = collapse(text[slice(*block.rationale_span)])
     medication = parse_medication(item)
-    category, subcategory = classify(item, medication)
+    classified = classify(item, medication)
     return Decision(
         item=item,
         outcome=block.verdict,
-        category=category,
-        subcategory=subcategory,
+        category=classified.category,
+        subcategory=classified.subcategory,
+        category_basis=classified.basis,
         medication=medication,
         quantity=parse_quantity(item),
         body_regions=parse_body_regions(item),
@@ -70,7 +76,8 @@ def _decision(text: str, block: Block) -> Decision:
             claims_administrator=_citations(text, block.claims_administrator_span),
             maximus=_citations(text, block.maximus_span),
         ),
-        rationale=collapse(text[slice(*block.rationale_span)]),
+        reasons=reasons_for(rationale, block.verdict),
+        rationale=rationale,
         item_span=block.item_span,
         rationale_span=block.rationale_span,
     )

@@ -8,6 +8,7 @@ break becomes ``-``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Union
 
@@ -20,13 +21,16 @@ SUFFIXES = (".pdf", ".txt")
 # PDFium writes U+FFFE where a word was hyphenated across a line ("non\ufffecertified").
 # Chained str.replace: several times faster than str.translate on these mostly-ASCII texts.
 _REPLACEMENTS = (("\r\n", "\n"), ("\r", "\n"), ("\ufffe", "-"), ("\x00", ""), ("\f", "\n"), ("\u00a0", " "))
+# Other extractors (pypdf) keep such a hyphen and break the line after it: the same word, one form.
+_HYPHEN_AT_LINE_END = re.compile(r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])")
 
 
 def normalize_text(text: str) -> str:
-    """The one text form the parser and the spans use: ``\\n`` line ends, no control marks."""
+    """The one text form the parser and the spans use: ``\\n`` line ends, no control marks, a word
+    hyphenated across a line written "sprain-strain" whichever library extracted it."""
     for old, new in _REPLACEMENTS:
         text = text.replace(old, new)
-    return text
+    return _HYPHEN_AT_LINE_END.sub("-", text) if "-\n" in text or "- \n" in text else text
 
 
 def looks_like_path(source: Source) -> bool:
