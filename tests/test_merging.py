@@ -19,13 +19,55 @@ def test_parser_wins_on_what_the_item_states_and_says_so():
     assert warnings == ["decision 1: quantity: model 12, parser 120; parser kept"]
 
 
-def test_model_wins_on_judgement_and_the_rule_is_noted():
+def test_by_default_the_parsers_judgement_stands_and_the_model_is_noted():
+    d = parsed_decision("Cane").decisions[0]
+    assert (d.category, d.category_basis) == ("DMEPOS", "equipment: Cane")
+    answer = DecisionAnswer(category="Other", subcategory=None, medication=None, quantity=None,
+                            body_regions=[], reasons=["not_recommended"])
+    merged, warnings = merge_decision(d, answer, "decision 1")
+    assert (merged.category, merged.subcategory, merged.category_basis) == ("DMEPOS", "DME", "equipment: Cane")
+    assert merged.reasons == ["not_recommended"]  # the parser found no reason: the model's fills in
+    assert warnings == ["decision 1: category: model 'Other', parser rule 'DMEPOS' (equipment: Cane); parser kept"]
+
+
+def test_with_model_judgement_the_models_answer_replaces_the_rules_and_the_rule_is_noted():
     d = parsed_decision("Cane").decisions[0]
     answer = DecisionAnswer(category="Other", subcategory=None, medication=None, quantity=None,
                             body_regions=[], reasons=[])
+    merged, warnings = merge_decision(d, answer, "decision 1", judgement="model")
+    assert (merged.category, merged.subcategory, merged.category_basis) == ("Other", None, "model")
+    assert warnings == ["decision 1: category: model 'Other', parser rule 'DMEPOS'; model kept",
+                        "decision 1: subcategory: model None, parser rule 'DME'; model kept"]
+
+
+def test_where_no_rule_fits_the_model_decides_whatever_the_policy():
+    d = parsed_decision("Something nobody has asked for").decisions[0]
+    assert d.category is None and d.category_basis is None
+    answer = DecisionAnswer(category="Other", subcategory=None, medication=None, quantity=None,
+                            body_regions=[], reasons=[])
     merged, warnings = merge_decision(d, answer, "decision 1")
-    assert merged.category == "Other"
-    assert warnings == ["decision 1: category: model 'Other', parser rule 'DMEPOS'; model kept"]
+    assert (merged.category, merged.category_basis, warnings) == ("Other", "model", [])
+
+
+def test_a_drug_the_table_does_not_know_gets_the_models_class():
+    d = parsed_decision("Zorblax 10mg #30").decisions[0]
+    assert (d.category, d.subcategory) == ("Pharmaceuticals", None)
+    answer = DecisionAnswer(category="Pharmaceuticals", subcategory="NSAID", medication="Zorblax", quantity=30,
+                            body_regions=[], reasons=[])
+    merged, _ = merge_decision(d, answer, "decision 1")
+    assert (merged.category, merged.subcategory) == ("Pharmaceuticals", "NSAID")
+
+
+def test_the_parsers_reasons_and_diagnoses_stand_by_default():
+    determination = parsed_decision()
+    determination = determination.model_copy(update={"diagnoses": ["lumbar strain"]})
+    merged, warnings = merge_case(determination, CaseAnswer(diagnoses=["low back pain"], patient_age=None,
+                                                            patient_sex=None))
+    assert merged.diagnoses == ["lumbar strain"]
+    assert warnings == ["diagnoses: model ['low back pain'], parser ['lumbar strain']; parser kept"]
+    merged, _ = merge_case(determination, CaseAnswer(diagnoses=["low back pain"], patient_age=None, patient_sex=None),
+                           judgement="model")
+    assert merged.diagnoses == ["low back pain"]
 
 
 def test_case_summary_merge():

@@ -10,6 +10,7 @@ from .extraction import aextract, extract
 from .limits import Limits
 from .local import LocalServer
 from .parsing import parse_letter
+from .policy import JUDGEMENTS
 from .pricing import Price, load_prices, usage_cost
 from .reading import read_text
 from .runner import Outcome, aextract_many
@@ -22,6 +23,7 @@ __all__ = [
     "Decision",
     "Determination",
     "DocumentError",
+    "JUDGEMENTS",
     "LayoutError",
     "Limits",
     "LocalServer",

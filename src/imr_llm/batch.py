@@ -126,8 +126,9 @@ def _read_jsonl(path: Path, what: str) -> Iterator[dict]:
         raise BatchError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
-def collect(requests: Path, results: Path) -> Iterator[Collected]:
-    """Every letter of the manifest of ``requests``, its answers taken from ``results``."""
+def collect(requests: Path, results: Path, judgement: str = "parser") -> Iterator[Collected]:
+    """Every letter of the manifest of ``requests``, its answers taken from ``results`` and merged
+    with the parser's by ``judgement`` (see `merging`)."""
     manifest = manifest_path(requests)
     if not manifest.is_file():
         raise BatchError(f"no manifest {manifest} beside {requests}: it is written by 'imr-llm batch prepare'")
@@ -139,12 +140,12 @@ def collect(requests: Path, results: Path) -> Iterator[Collected]:
             yield Collected(source, sha256, None, entry["error"])
             continue
         try:
-            yield Collected(source, sha256, _letter(entry, asked, answered), None)
+            yield Collected(source, sha256, _letter(entry, asked, answered, judgement), None)
         except (DocumentError, BatchError) as exc:
             yield Collected(source, sha256, None, str(exc))
 
 
-def _letter(entry: dict, asked: dict, answered: dict) -> Determination:
+def _letter(entry: dict, asked: dict, answered: dict, judgement: str) -> Determination:
     source, ids = entry["source"], entry.get("custom_ids", [])
     try:
         data = Path(source).read_bytes()
@@ -163,7 +164,7 @@ def _letter(entry: dict, asked: dict, answered: dict) -> Determination:
         answer, notes = answer_from_json(call, content)
         warnings.extend(notes)
         answers.append(answer)
-    result, notes = assemble(plan, answers)
+    result, notes = assemble(plan, answers, judgement)
     model = asked[ids[0]]["body"].get("model") if ids else entry.get("model")
     return result.model_copy(update={"warnings": warnings + notes, "usage": usage, "model": model,
                                      "prompt": entry["prompt"]})

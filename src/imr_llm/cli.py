@@ -20,8 +20,9 @@ from typing import Any, Iterator, Optional, Sequence
 from .limits import Limits
 from .local import LocalModelError
 from .outputs import OutputError, open_output
+from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
-from .prompting import load_prompt
+from .prompting import DEFAULT_PROMPT, load_prompt
 from .runner import aextract_many
 from .writing import result_row, write_table
 
@@ -58,7 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--base-url", metavar="U", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else OpenAI)"
     )
-    extract.add_argument("--prompt", metavar="P", help="prompt template name or .md file (default: segmented-v1)")
+    extract.add_argument("--prompt", metavar="P", help=f"prompt template name or .md file (default: {DEFAULT_PROMPT})")
+    extract.add_argument(
+        "--judgement", choices=JUDGEMENTS, default=DEFAULT_JUDGEMENT,
+        help="who wins on category, subcategory, reasons and diagnoses: 'parser' (default: its rule-based answers "
+        "stand, the model fills what it left open, disagreements are warnings) or 'model' (the model's grounded answers)",
+    )
     extract.add_argument(
         "--max-retries", type=int, metavar="N", help="transport retries and validation re-asks per call (default: 2)"
     )
@@ -91,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     prepare.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     prepare.add_argument("-o", "--output", required=True, metavar="REQUESTS", help="requests file (.jsonl)")
     prepare.add_argument("--model", required=True, metavar="M", help="the model the engine will run")
-    prepare.add_argument("--prompt", default="segmented-v1", metavar="P", help="prompt (default: segmented-v1)")
+    prepare.add_argument("--prompt", default=DEFAULT_PROMPT, metavar="P", help=f"prompt (default: {DEFAULT_PROMPT})")
     collect = steps.add_parser("collect", help="turn a batch's results into contract rows",
                                description="Reads REQUESTS, its manifest and RESULTS; writes one row per letter "
                                "(by OUT's extension), errors included. Exit 1 if some letters failed.")
@@ -99,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("results", metavar="RESULTS", help="the engine's output file (.jsonl)")
     collect.add_argument("-o", "--output", metavar="OUT", help="output file (.jsonl, .csv, .parquet); default: stdout")
     collect.add_argument("--include-text", action="store_true", help="include each letter's text in JSON output")
+    collect.add_argument("--judgement", choices=JUDGEMENTS, default=DEFAULT_JUDGEMENT,
+                         help="who wins on judgement fields: 'parser' (default) or 'model' (see extract --help)")
 
     review = commands.add_parser(
         "review", help="one HTML page to check results by eye",
@@ -180,6 +188,7 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
     options = {
         "llm": False if args.no_llm else None, "model": args.model, "base_url": args.base_url,
         "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
+        "judgement": args.judgement,
     }
     if args.table:
         write_table([], sys.stdout)  # the header line
@@ -267,7 +276,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         output = open_output(args.output)
         tally = _Tally()
         try:
-            for letter in collect(Path(args.requests), Path(args.results)):
+            for letter in collect(Path(args.requests), Path(args.results), args.judgement):
                 output.write(result_row(letter.source, letter.determination, letter.error,
                                         include_text=args.include_text, sha256=letter.sha256))
                 _count(tally, letter.determination, load_prices())

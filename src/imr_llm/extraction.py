@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from .calling import Caller, Endpoint, endpoint_from_env
 from .errors import TooLongError
+from .policy import check_judgement
 from .parsing import parse_letter
 from .reading import Source, read_text
 from .schema import Determination
@@ -28,6 +29,7 @@ async def aextract(
     client: Any = None,
     max_retries: Optional[int] = None,
     timeout: Optional[float] = None,
+    judgement: str = "parser",
 ) -> Determination:
     """Extract the Determination from ``source``: a path to a ``.pdf``/``.txt`` file, or text.
 
@@ -36,11 +38,14 @@ async def aextract(
     Without one, or with ``llm=False``, only the deterministic parser runs (no network).
     ``base_url``/``api_key`` default to ``OPENAI_BASE_URL``/``OPENAI_API_KEY``; ``client`` is
     an ``openai.AsyncOpenAI`` to reuse across calls. ``max_retries`` bounds both transport
-    retries and validation re-asks; ``timeout`` is per request, in seconds.
+    retries and validation re-asks; ``timeout`` is per request, in seconds. ``judgement`` says who
+    wins on category, subcategory, reasons and diagnoses: ``"parser"`` (its rule-based answers
+    stand, the model fills what it left open) or ``"model"`` (the model's grounded answers).
 
     Raises a `DocumentError` subclass (one-line reason) when the document cannot be read or
     parsed, and `ModelError` when the model endpoint fails past its retries.
     """
+    check_judgement(judgement)
     text = read_text(source)
     endpoint = resolve_endpoint(llm, model, base_url, api_key, timeout, max_retries)
     if endpoint is None:
@@ -54,7 +59,7 @@ async def aextract(
     chosen = load_prompt(prompt or DEFAULT_PROMPT)
     caller = Caller(endpoint, client)
     try:
-        return await run_strategy(text, chosen, caller)
+        return await run_strategy(text, chosen, caller, judgement=judgement)
     finally:
         await caller.aclose()
 

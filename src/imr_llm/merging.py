@@ -1,9 +1,15 @@
 """Stage 6, merge: the parser's skeleton and the model's answers become one Determination.
 
-Who wins: the parser, on everything the letter's template fixes (dates, reviewer, items,
-verdicts, citations, rationales, spans) and on what the item text states outright (quantity,
-medication, body regions) when it found it; the model, on judgement (category, subcategory,
-reasons, diagnoses) and wherever the parser found nothing. Every disagreement is a warning.
+Who wins, by ``judgement``:
+- Always the parser on everything the letter's template fixes (dates, reviewer, items, verdicts,
+  citations, rationales, spans) and on what the item text states outright (quantity, medication,
+  body regions) when it found it; the model fills in what the parser found nothing for.
+- ``judgement="parser"`` (the default): wherever the parser has a rule-based answer on judgement
+  (a category with its basis, a subcategory, reasons, diagnoses) it stands, and the model's
+  different answer is a warning; the model fills what the parser left open. So no model can make
+  those fields worse than the parser alone.
+- ``judgement="model"``: the model's grounded answers on judgement replace the parser's.
+Every disagreement is a warning.
 """
 
 from __future__ import annotations
@@ -20,18 +26,36 @@ from .grounding import locate
 from .layout import strip_span
 from .parsing import case_outcome, collapse
 from .schema import Citation, Dates, Decision, Determination, Guidelines, Patient, Reviewer
+from .taxonomy import subcategories
 
 
-def merge_decision(decision: Decision, answer: DecisionAnswer, label: str) -> tuple[Decision, list[str]]:
+def merge_decision(decision: Decision, answer: DecisionAnswer, label: str,
+                   judgement: str = "parser") -> tuple[Decision, list[str]]:
     """``decision`` (from the parser) completed by ``answer``; warnings where they differ."""
     warnings: list[str] = []
-    update: dict[str, Any] = {"reasons": list(answer.reasons)}
-    for name in ("category", "subcategory"):  # judgement: the model's, the rule's noted if different
-        mine, theirs = getattr(decision, name), getattr(answer, name)
-        if theirs is not None:
-            update[name] = theirs
+    update: dict[str, Any] = {}
+    model_decides = judgement == "model" or decision.category_basis is None
+    if answer.category is not None and model_decides:  # judgement: the model's, the rule's noted if different
+        update.update(category=answer.category, subcategory=answer.subcategory, category_basis="model")
+        for name in ("category", "subcategory"):
+            mine, theirs = getattr(decision, name), getattr(answer, name)
             if mine is not None and mine != theirs:
                 warnings.append(f"{label}: {name}: model {theirs!r}, parser rule {mine!r}; model kept")
+    elif answer.category is not None:
+        if answer.category != decision.category:
+            warnings.append(f"{label}: category: model {answer.category!r}, parser rule {decision.category!r} "
+                            f"({decision.category_basis}); parser kept")
+        elif decision.subcategory is None and subcategories(decision.category or "") and answer.subcategory:
+            update["subcategory"] = answer.subcategory  # a drug the table does not know: the model's class
+        elif answer.subcategory != decision.subcategory:
+            warnings.append(f"{label}: subcategory: model {answer.subcategory!r}, parser rule "
+                            f"{decision.subcategory!r}; parser kept")
+    if answer.reasons and (judgement == "model" or not decision.reasons):
+        update["reasons"] = list(answer.reasons)
+        if decision.reasons and set(decision.reasons) != set(answer.reasons):
+            warnings.append(f"{label}: reasons: model {list(answer.reasons)}, parser {decision.reasons}; model kept")
+    elif answer.reasons and set(decision.reasons) != set(answer.reasons):
+        warnings.append(f"{label}: reasons: model {list(answer.reasons)}, parser {decision.reasons}; parser kept")
     for name in ("medication", "quantity", "body_regions"):  # stated in the item: the parser's
         mine, theirs = getattr(decision, name), getattr(answer, name)
         if mine in (None, []):
@@ -41,7 +65,8 @@ def merge_decision(decision: Decision, answer: DecisionAnswer, label: str) -> tu
     return decision.model_copy(update=update), warnings
 
 
-def merge_case(determination: Determination, answer: CaseAnswer) -> tuple[Determination, list[str]]:
+def merge_case(determination: Determination, answer: CaseAnswer,
+               judgement: str = "parser") -> tuple[Determination, list[str]]:
     warnings: list[str] = []
     patient = determination.patient
     age, sex = patient.age, patient.sex
@@ -50,16 +75,28 @@ def merge_case(determination: Determination, answer: CaseAnswer) -> tuple[Determ
     if answer.patient_sex is not None and sex is not None and answer.patient_sex != sex:
         warnings.append(f"patient sex: model {answer.patient_sex!r}, parser {sex!r}; parser kept")
     merged_patient = Patient(age=age if age is not None else answer.patient_age, sex=sex or answer.patient_sex)
-    return determination.model_copy(update={"diagnoses": list(answer.diagnoses), "patient": merged_patient}), warnings
+    diagnoses, theirs = determination.diagnoses, list(answer.diagnoses)
+    if theirs and (judgement == "model" or not diagnoses):
+        if diagnoses and _folded(diagnoses) != _folded(theirs):
+            warnings.append(f"diagnoses: model {theirs}, parser {diagnoses}; model kept")
+        diagnoses = theirs
+    elif theirs and _folded(diagnoses) != _folded(theirs):
+        warnings.append(f"diagnoses: model {theirs}, parser {diagnoses}; parser kept")
+    return determination.model_copy(update={"diagnoses": diagnoses, "patient": merged_patient}), warnings
+
+
+def _folded(values: list[str]) -> set[str]:
+    return {" ".join(value.split()).casefold() for value in values}
 
 
 def _same_item(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, collapse(a).lower(), collapse(b).lower()).ratio()
 
 
-def merge_letter(parsed: Determination, answer: LetterAnswer) -> tuple[Determination, list[str]]:
+def merge_letter(parsed: Determination, answer: LetterAnswer,
+                 judgement: str = "parser") -> tuple[Determination, list[str]]:
     """A monolithic answer over a letter the parser read: template fields stay the parser's."""
-    merged, warnings = merge_case(parsed, answer)
+    merged, warnings = merge_case(parsed, answer, judgement)
     for name, value in _answer_dates(answer, warnings).items():
         mine = getattr(parsed.dates, name)
         if value is not None and mine is not None and value != mine:
@@ -76,7 +113,7 @@ def merge_letter(parsed: Determination, answer: LetterAnswer) -> tuple[Determina
         unmatched.remove(best)
         if best.outcome != decision.outcome:
             warnings.append(f"{label}: outcome: model {best.outcome!r}, parser {decision.outcome!r}; parser kept")
-        completed, more = merge_decision(decision, best, label)
+        completed, more = merge_decision(decision, best, label, judgement)
         decisions.append(completed)
         warnings.extend(more)
     for extra in unmatched:
@@ -158,6 +195,7 @@ def _decision_from_answer(text: str, found: LetterDecision, item_span: tuple[int
         outcome=found.outcome,
         category=found.category,
         subcategory=found.subcategory,
+        category_basis="model" if found.category else None,
         medication=found.medication,
         quantity=found.quantity,
         body_regions=found.body_regions,

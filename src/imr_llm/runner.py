@@ -52,6 +52,7 @@ async def aextract_many(
     prompt: Optional[str] = None,
     max_retries: Optional[int] = None,
     timeout: Optional[float] = None,
+    judgement: str = "parser",
 ) -> AsyncIterator[Outcome]:
     """`aextract` over many files, yielding each `Outcome` as it completes.
 
@@ -68,7 +69,7 @@ async def aextract_many(
         client = limited_client(limits, base_url=endpoint.base_url, api_key=endpoint.api_key)
         options = {"llm": True, "model": endpoint.model, "base_url": endpoint.base_url, "api_key": endpoint.api_key,
                    "prompt": prompt, "client": client, "max_retries": endpoint.max_retries,
-                   "timeout": endpoint.timeout}
+                   "timeout": endpoint.timeout, "judgement": judgement}
 
     async def one(source: str, sha256: Optional[str]) -> Outcome:
         try:

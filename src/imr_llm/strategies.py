@@ -32,11 +32,11 @@ from .grounding import (
 from .layout import find_layout
 from .merging import determination_from_answer, merge_case, merge_decision, merge_letter
 from .parsing import parse_letter
-from .prompting import Prompt, load_prompt
+from .prompting import Prompt, available_prompts, load_prompt
 from .schema import Determination, Usage
 
 A = TypeVar("A", bound=BaseModel)
-FALLBACK_PROMPT = "monolithic-v1"
+FALLBACK_PROMPT = "monolithic-v2"  # for a template of one's own; a shipped one falls back to its own version
 # Answer budgets, in tokens: a decision's or the summary's fields are short; a whole letter's
 # answer copies items and rationales.
 MAX_TOKENS = {DecisionAnswer: 300, CaseAnswer: 300, LetterAnswer: 1024}
@@ -77,7 +77,7 @@ def plan_calls(text: str, prompt: Prompt) -> Plan:
     except LayoutError:
         parsed = None
     if parsed is None or prompt.strategy == "monolithic":
-        used = prompt if prompt.strategy == "monolithic" else load_prompt(FALLBACK_PROMPT)
+        used = prompt if prompt.strategy == "monolithic" else load_prompt(_fallback_for(prompt.name))
         call = Call("letter", LetterAnswer, used.messages("letter", text=text), {"text": text})
         return Plan(text, prompt, parsed, [call], None if used is prompt else used)
     layout = find_layout(text)
@@ -92,9 +92,16 @@ def plan_calls(text: str, prompt: Prompt) -> Plan:
     return Plan(text, prompt, parsed, calls)
 
 
-def assemble(plan: Plan, answers: list[Optional[BaseModel]]) -> tuple[Determination, list[str]]:
+def _fallback_for(name: str) -> str:
+    """The monolithic template of the same version ("segmented-v1" -> "monolithic-v1")."""
+    same_version = "monolithic" + name[len("segmented"):]
+    return same_version if same_version in available_prompts() else FALLBACK_PROMPT
+
+
+def assemble(plan: Plan, answers: list[Optional[BaseModel]], judgement: str = "parser") -> tuple[Determination, list[str]]:
     """The Determination from one answer per call (None where none could be had), and the notes
-    of every disagreement with the parser. Raises LayoutError when nothing can be made."""
+    of every disagreement with the parser; ``judgement`` says who wins on judgement (`merging`).
+    Raises LayoutError when nothing can be made."""
     if plan.parsed is None:
         (answer,) = answers
         if answer is None:
@@ -105,7 +112,7 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]]) -> tuple[Determinat
         return result, notes
     if plan.prompt.strategy == "monolithic":
         (answer,) = answers
-        return merge_letter(plan.parsed, answer) if answer is not None else (plan.parsed, [])
+        return merge_letter(plan.parsed, answer, judgement) if answer is not None else (plan.parsed, [])
     *decision_answers, case_answer = answers
     notes: list[str] = []
     decisions = []
@@ -113,17 +120,18 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]]) -> tuple[Determinat
         if answer is None:
             decisions.append(decision)
             continue
-        merged, more = merge_decision(decision, answer, f"decision {index + 1}")
+        merged, more = merge_decision(decision, answer, f"decision {index + 1}", judgement)
         decisions.append(merged)
         notes.extend(more)
     result = plan.parsed.model_copy(update={"decisions": decisions})
     if case_answer is not None:
-        result, more = merge_case(result, case_answer)
+        result, more = merge_case(result, case_answer, judgement)
         notes.extend(more)
     return result, notes
 
 
-async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: int = 4) -> Determination:
+async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: int = 4,
+                       judgement: str = "parser") -> Determination:
     """The Determination for ``text`` by ``prompt``'s strategy, with usage and warnings."""
     usage, warnings = Usage(), []
     plan = plan_calls(text, prompt)
@@ -135,7 +143,7 @@ async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: i
 
     answers = await asyncio.gather(*(ask(call) for call in plan.calls))
     try:
-        result, notes = assemble(plan, answers)
+        result, notes = assemble(plan, answers, judgement)
     except LayoutError:
         why = warnings[-1] if warnings else "no answer"
         raise LayoutError(f"unknown layout, and the model's answer could not be used ({why})") from None
