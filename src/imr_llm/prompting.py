@@ -3,19 +3,24 @@
 A template file is Markdown: a title line, free notes, then one ``## <call>.system`` and one
 ``## <call>.user`` section per call the strategy makes (``decision``/``case`` for segmented,
 ``letter`` for monolithic). Placeholders are ``$name`` (`string.Template`), so JSON braces need
-no escaping. The strategy is the name's first word: ``segmented-v1`` is segmented.
+no escaping. The strategy is the name's first word: ``segmented-v2`` is segmented.
+
+Besides the call's own values (``$item``, ``$rationale``, ``$text`` ...), every template may use
+the taxonomy, rendered from `taxonomy` so that no template retypes it: ``$categories`` (each
+category with its subcategories), ``$drug_classes``, ``$conventions`` and ``$reasons``.
 """
 
 from __future__ import annotations
 
 import re
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
 
 STRATEGIES = ("segmented", "monolithic")
-DEFAULT_PROMPT = "segmented-v1"
+DEFAULT_PROMPT = "segmented-v2"
 _SECTION = re.compile(r"^##\s+(\w+)\.(system|user)\s*$", re.M)
 
 
@@ -27,8 +32,9 @@ class Prompt:
 
     def messages(self, call: str, **values: str) -> list[dict[str, str]]:
         """The chat messages for one ``call``, placeholders filled from ``values``."""
+        filled = {**taxonomy_text(), **values}
         return [
-            {"role": role, "content": Template(self.sections[(call, role)]).substitute(values)}
+            {"role": role, "content": Template(self.sections[(call, role)]).substitute(filled)}
             for role in ("system", "user")
         ]
 
@@ -40,7 +46,7 @@ def available_prompts() -> list[str]:
 
 
 def load_prompt(name_or_path: str) -> Prompt:
-    """A shipped template by name ("segmented-v1"), or a template file of your own by path."""
+    """A shipped template by name ("segmented-v2"), or a template file of your own by path."""
     path = Path(name_or_path)
     if path.suffix == ".md" and path.is_file():
         source, name = path.read_text(encoding="utf-8"), path.stem
@@ -60,3 +66,25 @@ def _sections(source: str) -> dict[tuple[str, str], str]:
     ends = [mark.start() for mark in marks[1:]] + [len(source)]
     pairs = zip(marks, ends, strict=True)
     return {(mark.group(1), mark.group(2)): source[mark.end(): end].strip() for mark, end in pairs}
+
+
+@functools.lru_cache(maxsize=1)
+def taxonomy_text() -> dict[str, str]:
+    """The taxonomy as the templates' ``$categories``, ``$drug_classes``, ``$conventions``, ``$reasons``."""
+    from . import taxonomy
+
+    def category_line(name: str, subs: tuple[str, ...]) -> str:
+        if name == "Pharmaceuticals":
+            return f"- {name}: subcategory is the drug class (below)"
+        return f"- {name}: {', '.join(subs)}" if subs else f"- {name}: subcategory null"
+
+    def convention_line(rule: taxonomy.Convention) -> str:
+        where = f"{rule.category} / {rule.subcategory}" if rule.subcategory else rule.category
+        return f"- {rule.what}: {where} (e.g. {'; '.join(rule.examples[:2])})"
+
+    return {
+        "categories": "\n".join(category_line(name, subs) for name, subs in taxonomy.CATEGORIES.items()),
+        "drug_classes": ", ".join(taxonomy.DRUG_CLASSES),
+        "conventions": "\n".join(convention_line(rule) for rule in taxonomy.CONVENTIONS),
+        "reasons": "\n".join(f"- {code}: {meaning}" for code, meaning in taxonomy.REASONS.items()),
+    }
