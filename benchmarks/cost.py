@@ -1,6 +1,6 @@
 """Tokens per letter for each prompt strategy, and dollars per 1,000 letters for a few models.
 
-Tokens come from the recorded evaluation cassettes (the local model over the 35 gold letters),
+Tokens come from the recorded evaluation cassettes (the local model over the gold letters),
 replayed through `python -m evals`' runner: what each strategy really sent and got back, re-asks
 included. Dollars apply the price table (`imr_llm.load_prices`) to those tokens.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from imr_llm import load_prices
 
 MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o", "gpt-5-mini")
-PROMPTS = ("segmented-v1", "monolithic-v1")
+PROMPTS = ("segmented-v2", "monolithic-v2", "segmented-v1", "monolithic-v1")
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,15 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from imr_llm import LocalServer, load_prices
+from imr_llm import JUDGEMENTS, LocalServer, load_prices
 
 from .cassettes import CassetteError
 from .documents import GOLD, GoldError, default_docs, load_gold
 from .reporting import render_table, write_reports
 from .running import CASSETTES, LOCAL, DocumentResult, RowSpec, cassette_path, record_command, run_row
 
-DEFAULT_PROMPTS = ["segmented-v1", "monolithic-v1"]
+DEFAULT_PROMPTS = ["segmented-v2", "monolithic-v2"]
+DEFAULT_JUDGEMENTS = list(JUDGEMENTS)
 DEFAULT_MODELS = [LOCAL]
 DEFAULT_OUT = Path("build") / "evals"
 
@@ -33,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"prompt names or .md files (default: {' '.join(DEFAULT_PROMPTS)})")
     parser.add_argument("--models", nargs="+", metavar="M", default=DEFAULT_MODELS,
                         help="models; 'local' is the bundled SmolLM2-135M (default: local)")
+    parser.add_argument("--judgement", nargs="+", metavar="J", default=DEFAULT_JUDGEMENTS, choices=JUDGEMENTS,
+                        help="merge policies to compare: 'parser' (its rule-based judgement stands) and/or 'model' "
+                        "(the model's replaces it) (default: parser model)")
     parser.add_argument("--no-llm", action="store_true", help="the parser baseline only, no model rows")
     parser.add_argument("--gold", type=Path, default=GOLD, metavar="DIR", help="gold files (default: evals/gold)")
     parser.add_argument("--docs", type=Path, metavar="DIR",
@@ -63,7 +67,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     specs = [RowSpec()]
     if not args.no_llm:
-        specs += [RowSpec(model, prompt) for model in args.models for prompt in args.prompts]
+        specs += [RowSpec(model, prompt, judgement) for model in args.models for prompt in args.prompts
+                  for judgement in dict.fromkeys(args.judgement)]
     if not args.record:
         for spec in specs[1:]:
             missing = [cassette_path(spec, d, args.cassettes) for d in documents]
@@ -80,11 +85,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         server = LocalServer()
         server.start()
     try:
-        rows = []
+        rows, recorded = [], set()
         for spec in specs:
             print(f"evals: {spec.label}: {len(documents)} documents", file=sys.stderr)
             url = server.base_url if server and spec.model == LOCAL else base_url
-            rows.append(run_row(spec, documents, record=args.record, base_url=url, cassettes=args.cassettes,
+            # The policies share a prompt's cassettes: record them once, replay them for the next policy.
+            record = args.record and (spec.model, spec.prompt) not in recorded
+            recorded.add((spec.model, spec.prompt))
+            rows.append(run_row(spec, documents, record=record, base_url=url, cassettes=args.cassettes,
                                 prices=prices, on_document=_progress))
     except CassetteError as error:  # a letter changed since recording: the comparison would mislead
         print(f"evals: {error}", file=sys.stderr)

@@ -37,6 +37,11 @@ def _tokens(row: RowResult) -> str:
     return f"{prompt + completion:,.0f} ({prompt:,.0f} + {completion:,.0f})"
 
 
+# The fields analysts group by, shown in the table itself (every field is in the report's per-field table).
+_KEY_FIELDS = {"category": "decisions.category", "subcategory": "decisions.subcategory",
+               "reasons": "decisions.reasons", "diagnoses": "diagnoses"}
+
+
 def table_rows(rows: list[RowResult]) -> list[dict[str, str]]:
     """The comparison, one dict of formatted cells per row (the order is the table's)."""
     out = []
@@ -49,6 +54,7 @@ def table_rows(rows: list[RowResult]) -> list[dict[str, str]]:
             "semantic": _number(summary.per_group.get("semantic")),
             "overall": _number(summary.overall),
             "decision F1": _number(summary.decision_f1),
+            **{name: _number(summary.per_field.get(field)) for name, field in _KEY_FIELDS.items()},
             "tokens/letter (in + out)": _tokens(row),
             "calls/letter": _number(row.per_letter("calls"), 1),
             "cost/letter": _cost(row.per_letter("cost")),
@@ -107,6 +113,7 @@ def report_json(rows: list[RowResult], documents: list[GoldDocument]) -> dict[st
                 "label": row.spec.label,
                 "model": row.spec.model,
                 "prompt": row.spec.prompt,
+                "judgement": row.spec.judgement if row.spec.model else None,
                 "per_group": row.summary.per_group,
                 "overall": row.summary.overall,
                 "decision_precision": row.summary.decision_precision,

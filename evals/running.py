@@ -1,7 +1,8 @@
-"""One row of the comparison: the parser alone, or one model with one prompt, over the gold letters.
+"""One row of the comparison: the parser alone, or one model with one prompt and one merge policy
+(judgement), over the gold letters.
 
 Model rows replay sealed cassettes (cassettes/evals/<model>/<prompt>/<set>/<name>.json) unless
-recording. A document that fails scores 0 on every field its gold file labels: a failure costs
+recording; the policies differ only in the merge, so they share a prompt's cassettes. A document that fails scores 0 on every field its gold file labels: a failure costs
 accuracy, it is not left out of it.
 """
 
@@ -26,14 +27,17 @@ _NOWHERE = "http://127.0.0.1:9/v1"  # replaying the local model: nothing listens
 
 @dataclass(frozen=True)
 class RowSpec:
-    """The parser alone (``model`` None), or ``model`` with ``prompt``."""
+    """The parser alone (``model`` None), or ``model`` with ``prompt``, merged by ``judgement``."""
 
     model: Optional[str] = None
     prompt: Optional[str] = None
+    judgement: str = "parser"
 
     @property
     def label(self) -> str:
-        return "parser (--no-llm)" if self.model is None else f"{self.model} · {prompt_name(self.prompt)}"
+        if self.model is None:
+            return "parser (--no-llm)"
+        return f"{self.model} · {prompt_name(self.prompt)} · {self.judgement}"
 
 
 @dataclass
@@ -129,7 +133,8 @@ def _run_document(spec: RowSpec, document: GoldDocument, *, record: bool, base_u
     with sealed_cassette(path, letter, record=record, about=about) as sealed:
         started = time.perf_counter()
         try:
-            determination = extract(document.path, llm=True, model=spec.model, prompt=spec.prompt, base_url=url)
+            determination = extract(document.path, llm=True, model=spec.model, prompt=spec.prompt, base_url=url,
+                                    judgement=spec.judgement)
             error = None
         except (DocumentError, ModelError) as exc:
             determination, error = None, _reason(exc, spec, path)

@@ -33,16 +33,20 @@ def default_run(tmp_path_factory):
     return status, stdout.getvalue(), stderr.getvalue(), out
 
 
-def test_the_default_run_compares_two_prompts_and_the_parser_over_35_gold_documents(default_run):
+ROWS = ["parser (--no-llm)", "local · segmented-v2 · parser", "local · segmented-v2 · model",
+        "local · monolithic-v2 · parser", "local · monolithic-v2 · model"]
+
+
+def test_the_default_run_compares_prompts_and_policies_beside_the_parser_over_the_gold(default_run):
     status, stdout, stderr, out = default_run
     assert status == 0, stderr
-    assert GOLD_DOCUMENTS >= 35
+    assert GOLD_DOCUMENTS >= 55
     lines = [line for line in stdout.splitlines() if line.startswith("| ")]
     labels = [line.split("|")[1].strip() for line in lines[1:]]
-    assert labels == ["parser (--no-llm)", "local · segmented-v1", "local · monolithic-v1"]
+    assert labels == ROWS
     assert f"{GOLD_DOCUMENTS} gold documents" in stdout
     report = json.loads((out / "report.json").read_text())
-    assert [len(row["per_document"]) for row in report["rows"]] == [GOLD_DOCUMENTS] * 3
+    assert [len(row["per_document"]) for row in report["rows"]] == [GOLD_DOCUMENTS] * len(ROWS)
     parser, *models = report["rows"]
     assert parser["per_letter"]["calls"] == 0 and parser["failed"] == 0
     for row in models:  # replayed, so the model's recorded work shows in the figures
@@ -53,6 +57,16 @@ def test_the_default_run_compares_two_prompts_and_the_parser_over_35_gold_docume
         assert 0 < row["per_group"]["semantic"] <= 1 and row["per_group"]["template"] > 0.9
         # the parser's template fields win in the merge, so the model rows cannot be worse there
         assert row["per_group"]["template"] >= parser["per_group"]["template"] - 0.01
+
+
+def test_with_the_default_policy_the_model_never_scores_a_judgement_field_below_the_parser(default_run):
+    _, _, _, out = default_run
+    parser, *models = json.loads((out / "report.json").read_text())["rows"]
+    assert {row["judgement"] for row in models} == {"parser", "model"}
+    for row in models:
+        if row["judgement"] == "parser":
+            for field in ("decisions.category", "decisions.subcategory", "decisions.reasons", "diagnoses"):
+                assert row["per_field"][field] >= parser["per_field"][field], (row["label"], field)
 
 
 def test_the_table_cells_match_the_json_report(default_run):
@@ -74,11 +88,11 @@ def test_the_markdown_and_html_reports(default_run):
     assert "<script" not in page and "http" not in re.sub(r"https?://www\.w3\.org[^\"']*", "", page)  # self-contained
     assert page.count("<svg") == 3  # template, semantic, decision F1
     assert page.count("<details>") == GOLD_DOCUMENTS
-    # the parser leaves reasons empty: a seed whose gold names reasons shows that as a difference
-    section = page[page.index("seeds/000_a0faecee6687b0ee"):]
+    # a letter whose diagnoses the parser splits otherwise than its gold file shows the difference
+    section = page[page.index("dev/CM16-0231884"):]
     section = section[:section.index("</details>")]
-    reasons_row = next(row for row in section.split("<tr>") if row.startswith("<td>reasons</td>"))
-    assert '<td class="diff">[]</td>' in reasons_row
+    diagnoses_row = next(row for row in section.split("<tr>") if row.startswith("<td>diagnoses</td>"))
+    assert '<td class="diff">' in diagnoses_row
 
 
 def run(capsys, *argv):
@@ -90,16 +104,16 @@ def run(capsys, *argv):
 def test_a_missing_cassette_stops_the_run_naming_it_and_the_command_that_records_it(tmp_path, capsys):
     status, _, err = run(capsys, "--cassettes", str(tmp_path), "--only", "CM16-0213037", "--out", str(tmp_path / "o"))
     assert status == 2
-    assert f"missing cassette {tmp_path}/local/segmented-v1/dev/CM16-0213037.json" in err
-    assert "record it with: python -m evals --record --models local --prompts segmented-v1" in err
+    assert f"missing cassette {tmp_path}/local/segmented-v2/dev/CM16-0213037.json" in err
+    assert "record it with: python -m evals --record --models local --prompts segmented-v2" in err
     assert not (tmp_path / "o").exists()
 
 
 def test_a_model_without_cassettes_stops_the_run(tmp_path, capsys):
     status, _, err = run(capsys, "--models", "gpt-4o-mini", "--only", "CM16-0213037", "--out", str(tmp_path))
     assert status == 2
-    assert "cassettes/evals/gpt-4o-mini/segmented-v1/dev/CM16-0213037.json" in err
-    assert "python -m evals --record --models gpt-4o-mini --prompts segmented-v1" in err
+    assert "cassettes/evals/gpt-4o-mini/segmented-v2/dev/CM16-0213037.json" in err
+    assert "python -m evals --record --models gpt-4o-mini --prompts segmented-v2" in err
 
 
 def test_a_letter_changed_since_recording_stops_the_run(tmp_path, capsys):
