@@ -11,6 +11,7 @@ from conftest import DEV, SEEDS
 from imr_llm import read_text
 from imr_llm.grounding import contains
 from imr_llm.schema import BODY_REGIONS, CATEGORIES, REASONS, Decision, Determination
+from imr_llm.taxonomy import is_subcategory
 
 GOLD = Path(__file__).resolve().parents[1] / "evals" / "gold"
 GOLD_FILES = sorted(GOLD.glob("*/*.json"))
@@ -40,6 +41,8 @@ def test_gold_file(path):
         assert contains(text, decision["item"]), decision["item"]
         assert decision["outcome"] in ("upheld", "overturned")
         assert decision.get("category") is None or decision["category"] in CATEGORIES
+        if decision.get("category"):  # the DWC's names: a subcategory on the category's list, or null
+            assert is_subcategory(decision["category"], decision.get("subcategory")), decision["subcategory"]
         assert set(decision.get("body_regions", [])) <= set(BODY_REGIONS)
         assert set(decision.get("reasons", [])) <= set(REASONS)
         if decision.get("medication"):
