@@ -2,8 +2,9 @@
 (judgement), over the gold letters.
 
 Model rows replay sealed cassettes (cassettes/evals/<model>/<prompt>/<set>/<name>.json) unless
-recording; the policies differ only in the merge, so they share a prompt's cassettes. A document that fails scores 0 on every field its gold file labels: a failure costs
-accuracy, it is not left out of it.
+recording; the policies differ only in the merge, so they share a prompt's cassettes. A document
+that fails scores 0 on every field its gold file labels: a failure costs accuracy, it is not left
+out of it.
 """
 
 from __future__ import annotations

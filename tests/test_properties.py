@@ -5,9 +5,9 @@ from hypothesis import strategies as st
 from letters import HEADER, letter
 
 from imr_llm import DocumentError, parse_letter
+from imr_llm.categories import classify
 from imr_llm.citations import parse_guideline
 from imr_llm.dates import parse_date
-from imr_llm.categories import classify
 from imr_llm.diagnoses import diagnoses_in
 from imr_llm.items import parse_body_regions, parse_medication, parse_quantity
 from imr_llm.reasons import reasons_for

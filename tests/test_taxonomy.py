@@ -13,13 +13,17 @@ from imr_llm.prompting import load_prompt, taxonomy_text
 from imr_llm.schema import CATEGORIES, REASONS
 from imr_llm.taxonomy import (
     CATEGORIES as TAXONOMY_CATEGORIES,
+)
+from imr_llm.taxonomy import (
     DRUG_CLASS_ALIASES,
     DRUG_CLASSES,
     DRUGS,
-    REASONS as TAXONOMY_REASONS,
     canonical_subcategory,
     is_subcategory,
     subcategories,
+)
+from imr_llm.taxonomy import (
+    REASONS as TAXONOMY_REASONS,
 )
 
 ALL_LETTERS = sorted(SEEDS.glob("*.txt")) + sorted(DEV.glob("*.pdf"))

@@ -62,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--prompt", metavar="P", help=f"prompt template name or .md file (default: {DEFAULT_PROMPT})")
     extract.add_argument(
         "--judgement", choices=JUDGEMENTS, default=DEFAULT_JUDGEMENT,
-        help="who wins on category, subcategory, reasons and diagnoses: 'parser' (default: its rule-based answers "
-        "stand, the model fills what it left open, disagreements are warnings) or 'model' (the model's grounded answers)",
+        help="who wins on category, subcategory, reasons and diagnoses: 'parser' (default: its rule-based "
+        "answers stand, the model fills what it left open, disagreements are warnings) or 'model' (the model's "
+        "grounded answers)",
     )
     extract.add_argument(
         "--max-retries", type=int, metavar="N", help="transport retries and validation re-asks per call (default: 2)"

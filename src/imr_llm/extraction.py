@@ -8,8 +8,8 @@ from typing import Any, Optional
 
 from .calling import Caller, Endpoint, endpoint_from_env
 from .errors import TooLongError
-from .policy import check_judgement
 from .parsing import parse_letter
+from .policy import check_judgement
 from .reading import Source, read_text
 from .schema import Determination
 

@@ -9,9 +9,9 @@ keyword rules and stays None where none fits.
 from __future__ import annotations
 
 from .case import injury_date_in, parse_header, parse_patient, parse_reviewer, ur_denial_date_in
+from .categories import classify
 from .citations import parse_guideline
 from .diagnoses import diagnoses_in
-from .categories import classify
 from .items import parse_body_regions, parse_medication, parse_quantity
 from .layout import Block, find_layout
 from .reasons import reasons_for

@@ -12,8 +12,8 @@ category with its subcategories), ``$drug_classes``, ``$conventions`` and ``$rea
 
 from __future__ import annotations
 
-import re
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path

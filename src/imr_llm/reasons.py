@@ -52,7 +52,7 @@ _INFORMATION = re.compile(
 )
 # "No documentation of X", "lack of evidence that X", "did not note X": what is missing is X.
 _MISSING = re.compile(
-    rf"\b(?P<lead>lack(?:s|ing)?\s+of|absence\s+of|paucity\s+of|no|without|not\s+(?:sufficient|enough|adequate)|insufficient|inadequate|limited)\s+(?:\w+\s+){{0,3}}?"
+    r"\b(?P<lead>lack(?:s|ing)?\s+of|absence\s+of|paucity\s+of|no|without|not\s+(?:sufficient|enough|adequate)|insufficient|inadequate|limited)\s+(?:\w+\s+){0,3}?"
     r"(?P<what>documentation|documented\s+evidence|information|records?|mention|indication|discussion|evidence|support|details?|notes?|reports?)\b"
     r"(?:\s+(?:\w+\s+){0,3}?(?:of|that|indicating|regarding|noting|showing|describing|to\s+(?:support|suggest|indicate|show|justify|warrant)|as\s+to|for|about|on))?\s*(?P<object>[^.;]{0,120})",
     re.I,

@@ -98,7 +98,8 @@ def _fallback_for(name: str) -> str:
     return same_version if same_version in available_prompts() else FALLBACK_PROMPT
 
 
-def assemble(plan: Plan, answers: list[Optional[BaseModel]], judgement: str = "parser") -> tuple[Determination, list[str]]:
+def assemble(plan: Plan, answers: list[Optional[BaseModel]],
+             judgement: str = "parser") -> tuple[Determination, list[str]]:
     """The Determination from one answer per call (None where none could be had), and the notes
     of every disagreement with the parser; ``judgement`` says who wins on judgement (`merging`).
     Raises LayoutError when nothing can be made."""
