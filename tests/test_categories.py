@@ -58,6 +58,9 @@ def classified(item):
         ("Physical medicine and rehabilitation consultation", ("Evaluation & Management", "Medical Specialties")),
         # a referral given in sessions is the treatment it refers to
         ("Referral to chiropractor for evaluation of low back pain, twice a week for 3 weeks", ("Rehabilitation", "Chiropractic")),
+        ("Post-surgical physical therapy evaluation", ("Rehabilitation", "PT/OT")),
+        ("Evaluation for physical therapy after surgery", ("Rehabilitation", "PT/OT")),
+        ("Follow-up visit with the orthopedic surgeon", ("Surgery", "Surgical Consult")),
         ("Something nobody has asked for", (None, None)),
     ],
 )

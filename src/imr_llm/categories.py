@@ -10,7 +10,9 @@ How a rule is chosen:
    surgeon (Surgical Consult); supplies ("TENS electrodes"); a device named as one ("traction unit").
 2. An item naming several treatments is classed by its first, main one: the rules are matched on
    the part before "with"/"plus"/"followed by", and the rule matching earliest there wins (rule order
-   settles a tie). A drug named first makes it Pharmaceuticals, its class from the taxonomy.
+   settles a tie). A drug named first makes it Pharmaceuticals, its class from the taxonomy. Words
+   that only say when ("post-operative") are passed over; a referral or evaluation for a therapy
+   ("evaluation for physical therapy", "referral to a psychologist") is that therapy.
 3. Within a category a few words decide the subcategory wherever they stand ("arthroscopic" makes a
    repair Arthroscopic; a TENS unit is Electrical Stimulation).
 """
@@ -44,15 +46,13 @@ def _rules(*rows: tuple[str, str, Optional[str], str]) -> tuple[_Rule, ...]:
     rules = tuple(_Rule(name, category, sub, re.compile(pattern, re.I)) for name, category, sub, pattern in rows)
     for rule in rules:  # no rule may name what the DWC does not have
         assert is_subcategory(rule.category, rule.subcategory), rule
-        assert rule.subcategory is not None or not subcategories(rule.category) or rule.category == "DMEPOS", rule
+        assert rule.subcategory is not None or not subcategories(rule.category), rule
     return rules
 
 
 _SESSIONS = r"(?:sessions?|visits?|treatments?|times?\s*(?:a|per|/)\s*(?:week|wk)|x\s*/?\s*(?:week|wk)|\d\s*[x×]\s*\d|weekly)"
-# A frequency: treatment given in sessions, never a single office visit.
-_FREQUENCY = re.compile(r"\btimes\s*(?:a|per|/)\s*(?:week|wk)\b|\bx\s*/?\s*(?:week|wk)\b|\b\d\s*[x×]\s*\d\b|\bweekly\b|\b(?:once|twice)\s+(?:a|per)\s+week\b", re.I)
 _DEVICE = r"(?:unit|device|machine|rental|purchase|system)"
-_SURGEON = r"(?:surg(?:eon|ical|ery)|neurosurg\w*|ortho(?:pa?edic)?s?\b(?:\s+spine)?|orthopedist|podiatric\s+surgeon)"
+_SURGEON = r"(?:surgeons?|neurosurg\w*|ortho(?:pa?edic)?s?\b(?:\s+spine)?|orthopedists?)"  # a surgeon, the person
 _CONSULT = r"(?:consult\w*|evaluation|eval|referral|visit|opinion|TOC|transfer\s+of\s+care|follow[- ]?up|re-?evaluation)"
 
 # Step 1: the request as a whole.
@@ -60,7 +60,7 @@ _WHOLE_ITEM_RULES = _rules(
     ("surgical service", "Surgery", "Adjunct Surgical Services", r"\bassociated\s+surgical\s+services?\b|\bsurgical\s+assist\w*|\bassistant\s+surgeon\b|\bco-?surgeon\b|\bPA\s+assist\w*"),
     ("pre-operative", "Surgery", "Adjunct Surgical Services", r"\bpre-?\s?op(?:erative)?\b|\bmedical\s+clearance\b|\bsurgical\s+clearance\b|\bclearance\s+for\s+surgery\b"),
     ("surgical consult", "Surgery", "Surgical Consult",
-     rf"\b{_SURGEON}[\w\s/-]{{0,30}}?\b{_CONSULT}\b|\b{_CONSULT}\b[\w\s/-]{{0,40}}?\b(?:with|to|by|from|for)\b[\w\s/-]{{0,30}}?\b{_SURGEON}"
+     rf"(?<!post-)(?<!post\s)\b(?:{_SURGEON}|surgical|surgery)\b[\w\s/-]{{0,30}}?\b{_CONSULT}\b|\b{_CONSULT}\b[\w\s/-]{{0,40}}?\b(?:with|to|by|from)\b[\w\s/-]{{0,30}}?\b{_SURGEON}"
      r"|\bconsult\w*\b[\w\s/-]{0,40}?\bfor\s+(?:a\s+|an\s+)?(?:\w+\s+){0,3}(?:surgery|arthroplasty|fusion|replacement|decompression|arthroscopy)\b"),
     ("supplies", "DMEPOS", "Supplies", r"^(?!.*\b(?:unit|device|machine|rental|purchase|system)\b).*?\b(?:supplies|electrodes?|batteries|lead\s+wires?|conductive\s+garments?|gloves|wipes|dressings?)\b"),
     ("device", "DMEPOS", "DME", rf"\b(?:traction|cold|ice|heat(?:ing)?|hot|cryo\w*|thermo\w*|compression|ultrasound|laser|infrared|paraffin)\b[\w\s/-]{{0,20}}?\b{_DEVICE}\b"),
@@ -104,6 +104,9 @@ _REFINEMENTS: dict[str, tuple[_Rule, ...]] = {
     "DMEPOS": tuple(rule for rule in _RULES if rule.name == "stimulation"),
 }
 _GENERIC = ("Non-arthroscopic", "DME")
+_REFERRED = ("Rehabilitation", "Psych Services", "Programs")
+# "Post-operative" and the like say when, not what: post-operative care is classed by what it is.
+_POST_OP = re.compile(r"\b(?:post-?\s?(?:surgical|operative(?:ly)?|op)|postoperative(?:ly)?|(?:after|following)\s+(?:the\s+)?surgery)\b", re.I)
 # The main treatment of an item that names several: what comes before these words.
 _SECOND_TREATMENT = re.compile(r"\s+(?:with|plus|followed\s+by|along\s+with|in\s+addition\s+to|and\s+then)\s+", re.I)
 # Classes whose drugs come as patches or gels that act on the whole body (Butrans, Androgel): their
@@ -119,6 +122,7 @@ def classify(item: str, medication: Optional[str] = None) -> Classification:
         match = rule.pattern.search(text)
         if match:
             return _refined(text, Classification(rule.category, rule.subcategory, _basis(rule.name, match)))
+    text = _POST_OP.sub(lambda match: " " * len(match.group(0)), text)
     head = _SECOND_TREATMENT.split(text, maxsplit=1)[0]
     for part in (head, text) if head != text else (text,):
         found = _earliest(part, medication)
@@ -142,12 +146,10 @@ def _earliest(text: str, medication: Optional[str]) -> Optional[Classification]:
         return None
     found.sort(key=lambda each: each[:2])
     first = found[0][2]
-    if first.basis and first.basis.startswith("visit:") and len(found) > 1:
-        psych = next((each[2] for each in found if each[2].category == "Psych Services"), None)
-        if psych:  # "referral to a psychologist": a psychological consultation
-            return psych
-        if _FREQUENCY.search(text):  # "referral to a chiropractor ..., twice a week for 3 weeks": treatment
-            return found[1][2]
+    if first.basis and first.basis.startswith("visit:"):
+        # "Referral to a psychologist", "evaluation for physical therapy", "referral to a chiropractor
+        # ..., twice a week": the therapy or psychological care referred to, not an office visit.
+        return next((each[2] for each in found[1:] if each[2].category in _REFERRED), first)
     return first
 
 
