@@ -183,16 +183,22 @@ def _case_reasons(text: str) -> set[str]:
     return found
 
 
+# What the records are (their lack is missing documentation), and verbs that say a finding is absent.
+_DOCUMENTARY = frozenset(("documentation", "documented evidence", "information", "records", "record", "details", "detail",
+                          "notes", "note", "reports", "report", "mention", "discussion"))
+_SHOWING = frozenset(("establish", "reveal", "show", "demonstrate", "support", "substantiate", "justify", "suggest", "confirm"))
+
+
 def _missing(text: str) -> set[str]:
     """Codes for what the records lack, by what it is."""
     found: set[str] = set()
     for match in _MISSING.finditer(text):
         what, lead, missing = match.group("what").lower(), match.group("lead").lower(), match.group("object")
-        documentary = what in ("documentation", "documented evidence", "information", "records", "record", "details", "detail", "notes", "note", "reports", "report", "mention", "discussion")
-        found |= _sorted_by_object(missing, documentary and (lead != "no" or _INFORMATION.match(missing.strip()) is not None))
+        # "No documentation of failed conservative care" is a criterion unmet; "lack of documentation" also a gap.
+        documentary = what in _DOCUMENTARY and (lead != "no" or _INFORMATION.match(missing.strip()) is not None)
+        found |= _sorted_by_object(missing, documentary)
     for match in _DID_NOT.finditer(text):
-        showing = match.group("verb").lower() in ("establish", "reveal", "show", "demonstrate", "support", "substantiate", "justify", "suggest", "confirm")
-        found |= _sorted_by_object(match.group("object"), not showing)
+        found |= _sorted_by_object(match.group("object"), match.group("verb").lower() not in _SHOWING)
     for match in _NOT_GIVEN.finditer(text):
         subject = re.split(r"[,;]", text[max(0, match.start() - 80): match.start()])[-1]  # what was not given
         found.add("insufficient_documentation")
