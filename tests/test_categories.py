@@ -61,6 +61,7 @@ def classified(item):
         ("Post-surgical physical therapy evaluation", ("Rehabilitation", "PT/OT")),
         ("Evaluation for physical therapy after surgery", ("Rehabilitation", "PT/OT")),
         ("Follow-up visit with the orthopedic surgeon", ("Surgery", "Surgical Consult")),
+        ("Re-exam with chiropractor for the lumbar spine flare-up", ("Rehabilitation", "Chiropractic")),
         ("Something nobody has asked for", (None, None)),
     ],
 )

@@ -32,6 +32,7 @@ from imr_llm.items import parse_body_regions, parse_medication, parse_quantity, 
         ("Functional restoration program 160 hours", 160),
         ("Functional restoration program x 4 weeks", 4),
         ("NCV of the bilateral lower extremities, 2", 2),
+        ("Daily RN for 4 weeks for wound care", 28),
         # Durations that describe a thing, not how much of it is asked for.
         ("24 hour Holter monitor", None),
         ("Home health aide 8 hours a day", None),

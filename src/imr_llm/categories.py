@@ -124,11 +124,12 @@ def classify(item: str, medication: Optional[str] = None) -> Classification:
             return _refined(text, Classification(rule.category, rule.subcategory, _basis(rule.name, match)))
     text = _POST_OP.sub(lambda match: " " * len(match.group(0)), text)
     head = _SECOND_TREATMENT.split(text, maxsplit=1)[0]
-    for part in (head, text) if head != text else (text,):
-        found = _earliest(part, medication)
-        if found is not None:
-            return _refined(text, found)
-    return Classification(None, None, None)
+    found = _earliest(head, medication)
+    if head != text and (found is None or (found.basis or "").startswith("visit:")):
+        # nothing before "with", or only a visit: "Re-exam with chiropractor" is the chiropractor's
+        whole = _earliest(text, medication)
+        found = whole if found is None or (whole and whole.category in _REFERRED) else found
+    return _refined(text, found) if found else Classification(None, None, None)
 
 
 def _earliest(text: str, medication: Optional[str]) -> Optional[Classification]:

@@ -58,6 +58,7 @@ _DAY_COUNT = re.compile(
     r"(?:\b(?P<lead>x|times|for|qty:?|quantity:?)\s*)?(?<![\d.\-/])(?P<count>\d+)\s*-?\s*(?P<unit>days?|hours?|hrs?)\b"
     r"(?!\s*(?:a|per|/|each|every)\s*(?:day|week|wk)\b)"
     r"(?=\s*(?:$|[,.;:)]|(?:rental|use|trial|of|program|course|stay|admission|treatment|inpatient|hospital|sessions?)\b))", re.I)
+_DAILY_FOR_WEEKS = re.compile(r"\b(?:daily|every\s+day|once\s+a\s+day|7\s+days\s+a\s+week)\b[^.]{0,40}?\bfor\s+(\d+)\s*(?:weeks?|wks?)\b", re.I)  # 4 weeks daily: 28 days
 _PROGRAM_WEEKS = re.compile(r"\b(?:program|FRP|work\s+(?:hardening|conditioning)|hospitali[sz]ation)\b.*?\b(?:x|for|times)\s*(\d+)\s*(?:weeks?|wks?)\b", re.I)
 
 
@@ -86,6 +87,9 @@ def _time_count(text: str) -> Optional[int]:
     weekly = _DAYS_A_WEEK.search(text)
     if weekly:
         return int(weekly.group(1)) * int(weekly.group(2))
+    daily = _DAILY_FOR_WEEKS.search(text)
+    if daily:
+        return 7 * int(daily.group(1))
     counts = [m for m in _DAY_COUNT.finditer(text)]
     if len(counts) == 1:  # two durations ("8 hours a day for 10 days" aside) are not one plain count
         return int(counts[0].group("count")) or None

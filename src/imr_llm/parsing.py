@@ -76,7 +76,7 @@ def _decision(text: str, block: Block) -> Decision:
             claims_administrator=_citations(text, block.claims_administrator_span),
             maximus=_citations(text, block.maximus_span),
         ),
-        reasons=reasons_for(rationale, block.verdict),
+        reasons=reasons_for(rationale, block.verdict, classified.category),
         rationale=rationale,
         item_span=block.item_span,
         rationale_span=block.rationale_span,

@@ -16,6 +16,7 @@ functional improvement, information (the number of sessions, a rationale), or a 
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from .taxonomy import REASONS
 
@@ -33,7 +34,8 @@ _CASE = re.compile(
     r"there\s+(?:is|was|were|are|has\s+been|have\s+been)\s+(?:no|not|a\s+lack|lack|little|insufficient|nothing|minimal|limited)|"
     r"(?:he|she)\s+(?:has|had|is|was|reports?|reported|continues|complains)|"
     r"(?:was|were|had|revealed|showed|demonstrated|reported|complained|presented|underwent|received)\b|"
-    r"(?:is|are)\s+not\s+met|not\s+been\s+met|(?:does|do)\s+not\s+meet|therefore|as\s+such|given\s+the)\b",
+    r"(?:is|are)\s+not\s+met|not\s+been\s+met|(?:does|do)\s+not\s+meet|did\s+not|therefore|as\s+such|given\b|"
+    r"the\s+(?:medical\s+|progress\s+|clinic\w*\s+|office\s+)?(?:notes?|reports?|visits?)\b|(?:records?|notes?|documentation)\s+(?:provided|reviewed|submitted|available))\b",
     re.I,
 )
 _GENERIC = re.compile(r"\b(?:recommend\w*|should|may|might|can|criteria|indicat\w+|option|studies|evidence|guidelines?|patients|generally|typically|routine\w*|include|includes|warrant\w*|supported|consider\w*)\b", re.I)
@@ -45,9 +47,12 @@ _IMPROVEMENT = re.compile(
     r"|\b(?:improvement|benefit|efficacy|response|relief)\s+(?:from|with|to|after|following)\s+(?:the\s+)?(?:prior|previous|past|initial|completed|recent|earlier)"
     r"|\bresponse\s+to\s+(?:the\s+)?(?:prior|previous|past)|\bbenefit(?:ing|ed|s)?\s+from\s+(?:the\s+)?(?:treatment|therapy|medication|it)|\b(?:decrease|reduction)\s+in\s+pain|\bincrease\s+in\s+function", re.I)
 _BENEFIT = re.compile(r"\b(?:improv\w+|benefit\w*|efficacy|effective\w*|response|responded|gains?|relief|progress\w*|outcome)\b", re.I)
+# Information the records can lack (what is missing begins with it: "the total number of sessions",
+# "a clear rationale", "how many visits", "the patient's prior course of therapy").
 _INFORMATION = re.compile(
-    r"\b(?:number|total|frequency|duration|quantity|amount|dates?|rationale|reasons?|results?|type|specifics?|specific\s+(?:body|treatment|goals?)|what|which|how|whether|when|why|body\s+parts?|"
-    r"records?|reports?|notes?|progress\s+notes?|prior\s+course|previous\s+course|course\s+of|history\s+of\s+(?:prior|previous)|current\s+medication|medications?\s+(?:list|regimen)|physical\s+exam\w*|examination|clinical\s+(?:information|findings)|details?|explanation|plan)\b",
+    r"^\W*(?:(?:the|a|an|any|clear|specific|his|her|their|patient'?s|claimant'?s|worker'?s|injured\s+worker'?s|applicant'?s|objective|recent|current|prior|previous)\W+){0,3}"
+    r"(?:number|total|frequency|duration|quantity|amount|dates?|rationale|reasons?|results?|type|specifics|specific\s+(?:body|treatment|goals?)|what|which|how|whether|when|why|body\s+parts?|"
+    r"records?|reports?|notes?|progress\s+notes?|course|history\s+of\s+(?:prior|previous)|medications?\s+(?:list|regimen)|physical\s+exam\w*|examination|clinical\s+(?:information|findings)|details?|explanation|plan|response)\b",
     re.I,
 )
 # "No documentation of X", "lack of evidence that X", "did not note X": what is missing is X.
@@ -103,6 +108,7 @@ _INSUFFICIENT = _any(
     r"\bnothing\s+specific\b",
 )
 _NOT_RECOMMENDED_BOUNDED = re.compile(
+    r"^\s*(?:the\s+)?routine|^[^.;]{0,90}?\b(?:unless|except|until|before|without|in\s+(?:the\s+)?absence)\b|"
     r"^\s*(?:for\s+)?(?:longer|more|beyond|over|past|greater|in\s+excess|as\s+(?:a\s+|an\s+)?(?:first|primary|sole|stand-?alone|isolated|initial|routine)|unless|except|until|prior|before|without|in\s+the\s+absence|when|if|"
     r"for\s+(?:routine|long[- ]term|chronic\s+use|use\s+(?:longer|beyond)|more|longer|over))|^[^.,]{0,60}\b(?:unless|except)\b",
     re.I,
@@ -112,6 +118,7 @@ _NOT_RECOMMENDED = _any(
     r"\b(?:guidelines?|MTUS|ODG|ACOEM)\s+(?:\w+\s+){0,3}(?:do|does|did)\s+not\s+(?:recommend|endorse|support)\b",
     r"\b(?:no|insufficient|limited|inadequate|lack\s+of)\s+(?:\w+\s+){0,3}(?:scientific\s+|clinical\s+|high[- ]quality\s+|quality\s+|good\s+)?(?:evidence|studies|data|trials)\s+(?:\w+\s+){0,3}(?:to\s+support\s+(?:its|their|the)\s+(?:use|efficacy)|supporting\s+(?:its|their|the)\s+use|of\s+(?:its\s+|their\s+)?(?:efficacy|effectiveness|benefit)|for\s+(?:its\s+|their\s+|the\s+)?(?:use|efficacy|effectiveness))\b",
     r"\b(?:experimental|investigational)\b", r"\bnot\s+FDA[- ]approved\b", r"\brecommend(?:s|ed)?\s+against\b",
+    r"\bno\s+recommendations?\s+(?:of|for)\b",
 )
 _CRITERIA = _any(
     r"\bred[- ]flags?\b", r"\b(?:neurologic\w*|neurological|motor|sensory|reflex)\s+(?:\w+\s+){0,2}(?:deficits?|findings|signs|abnormalit\w+|dysfunction|compromise|changes|loss)\b",
@@ -142,9 +149,9 @@ _OTHER = _any(
 )
 
 
-def reasons_for(rationale: str, outcome: str) -> list[str]:
-    """The contract's reason codes that ``rationale`` gives for an item with ``outcome``, in the
-    contract's order; [] when no phrase is found."""
+def reasons_for(rationale: str, outcome: str, category: Optional[str] = None) -> list[str]:
+    """The contract's reason codes that ``rationale`` gives for an item with ``outcome`` (and, when
+    known, the item's ``category``), in the contract's order; [] when no phrase is found."""
     if outcome == "overturned":
         return ["meets_guidelines"]
     found: set[str] = set()
@@ -157,6 +164,8 @@ def reasons_for(rationale: str, outcome: str) -> list[str]:
             found |= _case_reasons(case)
     if _DURATION_LIMIT.search(rationale) and any(_PROLONGED_USE.search(case) for case in case_text):
         found.add("exceeds_guideline_quantity")
+    if category == "Diagnostic Testing":  # a test is no treatment whose earlier course could fail to help
+        found.discard("no_functional_improvement")
     return [code for code in REASONS if code in found]
 
 
@@ -195,10 +204,13 @@ def _missing(text: str) -> set[str]:
     for match in _MISSING.finditer(text):
         what, lead, missing = match.group("what").lower(), match.group("lead").lower(), match.group("object")
         # "No documentation of failed conservative care" is a criterion unmet; "lack of documentation" also a gap.
-        documentary = what in _DOCUMENTARY and (lead != "no" or _INFORMATION.match(missing.strip()) is not None)
+        documentary = what in _DOCUMENTARY and (lead != "no" or _INFORMATION.match(missing) is not None)
         found |= _sorted_by_object(missing, documentary)
     for match in _DID_NOT.finditer(text):
-        found |= _sorted_by_object(match.group("object"), match.group("verb").lower() not in _SHOWING)
+        # "did not document prior failed therapy": a criterion unmet, said of the records
+        missing = match.group("object")
+        documentary = match.group("verb").lower() not in _SHOWING and not _CRITERION.search(missing[:120])
+        found |= _sorted_by_object(missing, documentary)
     for match in _NOT_GIVEN.finditer(text):
         subject = re.split(r"[,;]", text[max(0, match.start() - 80): match.start()])[-1]  # what was not given
         found.add("insufficient_documentation")
@@ -210,7 +222,8 @@ def _missing(text: str) -> set[str]:
 _CRITERION = re.compile(
     r"\b(?:fail\w*|tried|trial\w*|conservative|first[- ]line|red\s+flags?|neurolog\w*|deficits?|radicul\w*|nerve|surg\w*|candidate|intoleran\w+|tolerat\w+|"
     r"risk|screen\w*|spasms?|instability|return\s+to\s+work|unsuccessful|work\s+hardening|willing\w*|contraindicat\w+|neuropath\w*|objective\s+findings|"
-    r"reduction|reduced|symptoms?|signs?|findings|pathology|diagnosis|indication)\b", re.I)
+    r"reduction|reduced|symptoms?|signs?|findings|pathology|diagnosis|indications?|warrant\w*|meets?|criteria|concerns?|history|complaints?|abnormalit\w+|"
+    r"conditions?)\b", re.I)
 # What does not say why the item is needed: the need itself, or factors outside the guideline.
 _NEED = re.compile(r"^\W*(?:the\s+|any\s+|a\s+)?(?:medical\s+necessity|necessity|need|exceptional|extenuating|special|unusual|clear\s+need)\b", re.I)
 _USE_EVIDENCE = re.compile(r"^\W*(?:the\s+|its\s+|their\s+)?(?:routine\s+|long[- ]term\s+)?(?:use|efficacy|effectiveness|benefit)\s+(?:of|for)\b", re.I)
@@ -222,17 +235,19 @@ def _sorted_by_object(missing: str, documentary: bool) -> set[str]:
         return {"insufficient_documentation"} if documentary else set()
     if _USE_EVIDENCE.match(head):
         return {"not_recommended"}
-    information = _INFORMATION.search(head)
+    information = _INFORMATION.match(head)
     if _IMPROVEMENT.search(head):
         return {"no_functional_improvement", "insufficient_documentation"} if documentary and information else {"no_functional_improvement"}
     if _BENEFIT.search(head) and not information:
         return {"insufficient_documentation"} if documentary else set()
-    criterion = _CRITERION.search(head)
-    if information and not (criterion and criterion.start() < information.start()):
+    if information:
         return {"insufficient_documentation"}
-    if criterion or not documentary:
+    if _CRITERION.search(head) or not documentary:
         return {"criteria_not_met", "insufficient_documentation"} if documentary else {"criteria_not_met"}
     return {"insufficient_documentation"}
+
+
+_NOT_ROUTINELY = re.compile(r"\bnot\s+routinely\s+recommended\b", re.I)  # recommended in some cases: a bound
 
 
 def _recommended_against(text: str) -> bool:
@@ -240,8 +255,7 @@ def _recommended_against(text: str) -> bool:
     recommendation ("... for longer than 2 weeks", "... as a primary treatment, but ..."), "the
     guidelines do not recommend", "no evidence of efficacy", "experimental"."""
     for match in _NOT_RECOMMENDED.finditer(text):
-        bounded = _NOT_RECOMMENDED_BOUNDED.search(text[match.end():])
-        if not (match.group(0).lower().startswith("not") and bounded):
+        if not (_NOT_ROUTINELY.match(match.group(0)) or _NOT_RECOMMENDED_BOUNDED.search(text[match.end():])):
             return True
     return False
 
