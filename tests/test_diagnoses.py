@@ -32,6 +32,8 @@ from imr_llm.diagnoses import diagnoses_in
          ["lumbar pain with radiculopathy"]),
         ("The diagnoses include: 1. Lumbar sprain/strain. 2. Lumbar radiculopathy. The patient complains of pain.",
          ["Lumbar sprain/strain", "Lumbar radiculopathy"]),
+        ("The worker is being treated for numbness and weakness bilateral upper extremities rule out carpal tunnel "
+         "syndrome.", ["numbness and weakness bilateral upper extremities", "rule out carpal tunnel syndrome"]),
         ("The worker is undergoing treatment for left foot pain and rule out complex regional pain syndrome.",
          ["left foot pain", "rule out complex regional pain syndrome"]),
         ("The injured worker has fleeting homicidal and suicidal thoughts, per the psychologist.", []),

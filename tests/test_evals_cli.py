@@ -123,7 +123,7 @@ def test_a_letter_changed_since_recording_stops_the_run(tmp_path, capsys):
     name = "000_a0faecee6687b0ee"
     (docs / f"{name}.txt").write_text((SEEDS / f"{name}.txt").read_text() + "\n")
     shutil.copy(GOLD / "seeds" / f"{name}.json", gold)
-    status, _, err = run(capsys, "--docs", str(docs), "--gold", str(tmp_path / "gold"), "--prompts", "segmented-v1",
+    status, _, err = run(capsys, "--docs", str(docs), "--gold", str(tmp_path / "gold"), "--prompts", "segmented-v2",
                          "--out", str(tmp_path / "o"))
     assert status == 2
     assert "different version of this letter" in err and name in err

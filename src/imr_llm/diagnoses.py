@@ -43,6 +43,7 @@ muscle muscles fascia tendon tendons ligament ligaments girdle region level side
 paraspinal trapezius temporomandibular lumbosacral-region of the and at to in on or unspecified other multiple
 """.split())
 _QUALIFIERS = set("subsequent initial encounter sequela region level site unspecified side".split())
+_SYMPTOMS = set("numbness weakness tingling pain stiffness swelling spasm spasms tenderness paresthesia paresthesias".split())
 _INCOMPLETE = set("strain strains sprain sprains injury injuries pain contusion contusions fracture laceration tear".split())
 _LEADING = re.compile(r"^(?:and|or|a|an|the)\s+", re.I)
 
@@ -133,13 +134,15 @@ def _last_word_is_anatomy(entry: str) -> bool:
 def _waits_for_next(words: list[str], anatomy_only: bool, separator: str, following: str) -> bool:
     """Whether a piece is the first part of the next one: places before the place the diagnosis
     names ("neck, low back, and mid back pain"), an adjective before its noun ("homicidal and
-    suicidal thoughts"), a bare "strains and sprains ..."."""
+    suicidal thoughts"), a bare "strains and sprains ...", a symptom sharing the next one's place."""
     after = re.findall(r"[\w'/-]+", following.lower())
     if not after or "rule" in separator.lower():
         return False
     joined_by_and = "and" in separator.lower()
     if anatomy_only:
         return after[0] in _ANATOMY
+    if joined_by_and and len(words) == 1 and words[0] in _SYMPTOMS and any(w in _ANATOMY for w in after):
+        return True  # "numbness and weakness bilateral upper extremities": one place for both
     last = words[-1]
     adjective = last.isalpha() and len(last) > 4 and last.endswith(("al", "ic", "ous", "ive"))
     return joined_by_and and (adjective or set(words) <= _INCOMPLETE)
