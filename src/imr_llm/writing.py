@@ -50,13 +50,14 @@ CSV_COLUMNS = [
     "date_ur_denial", "date_application_received", "reviewer_licensure_states", "reviewer_specialties",
     "reviewer_subspecialties", "patient_age", "patient_sex", "diagnoses", "case_outcome",
     "model", "prompt", "total_tokens", "warnings",
-    "decision_index", "item", "outcome", "category", "subcategory", "medication", "quantity",
+    "decision_index", "item", "outcome", "category", "subcategory", "category_basis", "medication", "quantity",
     "body_regions", "reasons", "claims_administrator_guidelines", "maximus_guidelines",
     "rationale", "item_start", "item_end", "rationale_start", "rationale_end",
 ]
 
 
-_DECISION_SCALARS = ("item", "outcome", "category", "subcategory", "medication", "quantity", "rationale")
+_DECISION_SCALARS = ("item", "outcome", "category", "subcategory", "category_basis", "medication", "quantity",
+                     "rationale")
 
 
 def _join(values: list[Any]) -> str:
