@@ -118,3 +118,21 @@ def test_a_model_told_by_the_letter_to_flip_a_verdict_does_not_flip_it():
     assert [d.outcome for d in merged.decisions] == ["upheld", "overturned"]
     assert merged.decisions[0].quantity == 12
     assert sum("outcome: model" in w and "parser kept" in w for w in warnings) == 2
+
+
+def test_an_unknown_policy_is_refused_before_any_letter_is_read():
+    import asyncio
+
+    import pytest
+
+    from imr_llm import aextract_many
+
+    with pytest.raises(ValueError, match="unknown judgement 'rules'"):
+        extract("no such file.txt", judgement="rules")
+
+    async def first():
+        async for outcome in aextract_many(["no such file.txt"], judgement="rules"):
+            return outcome
+
+    with pytest.raises(ValueError, match="choose one of: parser, model"):
+        asyncio.run(first())

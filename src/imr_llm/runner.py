@@ -18,6 +18,7 @@ from .calling import ModelError
 from .errors import DocumentError
 from .extraction import aextract, resolve_endpoint
 from .limits import Limits, limited_client
+from .policy import check_judgement
 from .schema import Determination
 
 
@@ -62,6 +63,7 @@ async def aextract_many(
     run goes on. Closing the iterator early cancels the documents in flight.
     """
     limits = limits or Limits()
+    check_judgement(judgement)  # a bad policy is the caller's error, not every document's
     endpoint = resolve_endpoint(llm, model, base_url, api_key, timeout, max_retries)
     client = None
     options: dict = {"llm": False}
