@@ -127,3 +127,14 @@ def test_progress_bar_with_rate_and_eta_on_a_terminal(folder):
     assert result.returncode == 1  # notes.txt is not a letter
     assert "3/3" in text and "doc/s" in text and "100%" in text  # count and rate (ETA while running)
     assert "imr-llm: 3 documents, 1 failed" in text
+
+
+def test_table_alone_prints_the_table_alone_and_with_o_writes_the_file_too(folder, capsys):
+    assert main(["extract", str(folder / "a.txt"), "--table"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:4] == ["document", "item", "outcome", "category"]
+    assert len(out) == 2 and not any(line.startswith("{") for line in out)
+    assert "Rehabilitation" in out[1]
+    assert main(["extract", str(folder / "a.txt"), "--table", "-o", str(folder / "rows.jsonl")]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert json.loads((folder / "rows.jsonl").read_text())["decisions"][0]["category"] == "Rehabilitation"

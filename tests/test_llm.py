@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +14,7 @@ from imr_llm import LayoutError, extract
 from imr_llm.schema import CATEGORIES
 
 SEED_NAMES = ["000", "001", "002", "003", "004"]
+PROMPTS = ["segmented-v1", "monolithic-v1", "segmented-v2", "monolithic-v2"]
 
 
 def template(d):
@@ -23,7 +25,7 @@ def template(d):
     )
 
 
-@pytest.mark.parametrize("prompt", ["segmented-v1", "monolithic-v1"])
+@pytest.mark.parametrize("prompt", PROMPTS)
 @pytest.mark.parametrize("name", SEED_NAMES)
 def test_strategy_end_to_end_on_a_seed(prompt, name, cassette, model_base_url):
     parsed = extract(seed(name), llm=False)
@@ -83,7 +85,7 @@ def test_an_unknown_layout_falls_back_to_the_model_alone(cassette, model_base_ur
     assert error.startswith("unknown layout, and the model's answer could not be used (letter: ")
 
 
-@pytest.mark.parametrize("prompt", ["segmented-v1", "monolithic-v1"])
+@pytest.mark.parametrize("prompt", PROMPTS)
 def test_orders_hidden_in_a_letter_do_not_change_its_template_fields(prompt, cassette, model_base_url):
     """The real model read a letter whose rationales tell it to flip verdicts; the parser's stand."""
     parsed = extract(HOSTILE, llm=False)
@@ -93,3 +95,34 @@ def test_orders_hidden_in_a_letter_do_not_change_its_template_fields(prompt, cas
     assert template(result) == template(parsed)
     assert result.outcome == parsed.outcome and result.decisions[0].quantity == 12
     assert result.decisions[0].category != "Surgery" or any("category" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_the_default_policy_keeps_the_parsers_judgement_and_says_where_the_model_differs(name, cassette, model_base_url):
+    parsed = extract(seed(name), llm=False)
+    with cassette(f"segmented-v2/seed-{name}"):
+        kept = extract(seed(name), model="local", base_url=model_base_url, prompt="segmented-v2")
+    with cassette(f"segmented-v2/seed-{name}"):
+        replaced = extract(seed(name), model="local", base_url=model_base_url, prompt="segmented-v2", judgement="model")
+    for original, parser_first, model_first in zip(parsed.decisions, kept.decisions, replaced.decisions, strict=True):
+        assert original.category_basis  # every seed item is one the parser's rules class
+        assert (parser_first.category, parser_first.subcategory) == (original.category, original.subcategory)
+        assert parser_first.reasons == original.reasons or not original.reasons
+        if model_first.category != original.category:  # the model decided otherwise: kept, or warned about
+            assert model_first.category_basis == "model"
+            assert any("category" in w and "parser kept" in w for w in kept.warnings)
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_the_readmes_first_command_prints_the_right_category_for_every_seed_decision(name, cassette, model_base_url, capsys):
+    """`imr-llm extract SEEDS --model local --table`, one seed at a time against its recorded answers."""
+    from imr_llm.cli import main
+
+    gold = json.loads((Path(__file__).resolve().parents[1] / "evals" / "gold" / "seeds" / f"{seed(name).stem}.json").read_text())
+    with cassette(f"segmented-v2/seed-{name}"):
+        status = main(["extract", str(seed(name)), "--model", "local", "--base-url", model_base_url, "--table"])
+    assert status == 0
+    lines = capsys.readouterr().out.splitlines()[1:]  # below the header line: the table alone
+    assert len(lines) == len(gold["decisions"])
+    for line, decision in zip(lines, gold["decisions"], strict=True):
+        assert f" {decision['category']} " in line, (line, decision["category"])

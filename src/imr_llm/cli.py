@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional, Sequence
 
 from .limits import Limits
 from .local import LocalModelError
-from .outputs import OutputError, open_output
+from .outputs import Nowhere, OutputError, open_output
 from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
         "--include-text", action="store_true", help="include each letter's text (what the spans index) in JSON output"
     )
     extract.add_argument(
-        "--table", action="store_true", help="print a short table on stdout (with -o, the file is written too)"
+        "--table", action="store_true",
+        help="print a short table on stdout instead of JSON Lines (with -o, the file is written too)"
     )
     extract.add_argument("--concurrency", type=int, default=8, metavar="N",
                          help="documents and model requests in flight at most (default: 8)")
@@ -153,7 +154,9 @@ def _run_extract(args: argparse.Namespace) -> int:
     try:
         limits = Limits(args.concurrency, args.rpm, args.tpm)
         prices = load_prices(args.prices)
-        output = open_output(args.output, resume=args.resume)
+        # --table alone prints the table alone: JSON Lines between its lines would be unreadable.
+        output = Nowhere() if args.table and not args.output and not args.resume else \
+            open_output(args.output, resume=args.resume)
     except (ValueError, OutputError) as exc:
         print(f"imr-llm: {exc}", file=sys.stderr)
         return 2

@@ -44,6 +44,16 @@ class Output:
         pass
 
 
+class Nowhere(Output):
+    """Rows nowhere: `--table` without `-o` shows the table alone, not JSON Lines beside it."""
+
+    def __init__(self) -> None:
+        self.done = set()
+
+    def write(self, row: dict[str, Any]) -> None:
+        pass
+
+
 class _JsonLines(Output):
     def __init__(self, stream: IO[str], owned: bool) -> None:
         self.stream, self.owned, self.done = stream, owned, set()
