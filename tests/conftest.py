@@ -91,12 +91,20 @@ def recorder(record_mode: str):
     return made
 
 
+_RECORDED: set[str] = set()  # cassettes recorded afresh in this session
+
+
 @pytest.fixture
 def cassette(request):
     """``with cassette("segmented-v1/seed-000"): ...`` replays (or, recording, records) that file."""
-    made = recorder("all" if _recording(request.config) else "none")
+    recording = _recording(request.config)
+    made = recorder("all" if recording else "none")
 
     def use(name: str):
-        return made.use_cassette(str(CASSETTES / f"{name}.yaml"))
+        path = CASSETTES / f"{name}.yaml"
+        if recording and name not in _RECORDED:  # "all" would keep the old exchanges beside the new
+            path.unlink(missing_ok=True)
+            _RECORDED.add(name)
+        return made.use_cassette(str(path))
 
     return use

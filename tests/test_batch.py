@@ -20,7 +20,7 @@ from imr_llm.cli import main
 
 @pytest.fixture
 def prepared(tmp_path):
-    """Seeds 000 (one decision) and 003 (two) prepared for gpt-4o-mini with segmented-v1."""
+    """Seeds 000 (one decision) and 003 (two) prepared for gpt-4o-mini with the default prompt (segmented-v2)."""
     for name in ("000", "003"):
         shutil.copy(seed(name), tmp_path / f"{name}.txt")
     requests = tmp_path / "requests.jsonl"
@@ -67,7 +67,7 @@ def test_custom_ids_are_reproducible(prepared, tmp_path):
     main(["batch", "prepare", str(tmp_path / "000.txt"), str(tmp_path / "003.txt"), "-o", str(again),
           "--model", "gpt-4o-mini"])
     assert [r["custom_id"] for r in lines(again)] == [r["custom_id"] for r in lines(prepared)]
-    assert lines(prepared)[0]["custom_id"].endswith("-segmented-v1-0")
+    assert lines(prepared)[0]["custom_id"].endswith("-segmented-v2-0")
 
 
 @pytest.mark.parametrize("model", [DecisionAnswer, CaseAnswer, LetterAnswer])
@@ -110,7 +110,7 @@ def test_collect_success_error_and_invalid_lines(prepared, tmp_path):
     out = tmp_path / "out.jsonl"
     assert main(["batch", "collect", str(prepared), str(results), "-o", str(out)]) == 1  # one letter failed
     good, failed = lines(out)
-    assert good["error"] is None and good["model"] == "gpt-4o-mini" and good["prompt"] == "segmented-v1"
+    assert good["error"] is None and good["model"] == "gpt-4o-mini" and good["prompt"] == "segmented-v2"
     assert good["decisions"][0]["category"] == "Rehabilitation" and good["decisions"][0]["quantity"] == 12
     assert good["usage"]["calls"] == 2 and good["usage"]["total_tokens"] == 1080
     assert failed["error"].startswith(f"request {second[1]} failed: server_error")
@@ -159,3 +159,16 @@ def test_collect_without_a_manifest_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "results.jsonl").write_text("")
     assert main(["batch", "collect", str(tmp_path / "requests.jsonl"), str(tmp_path / "results.jsonl")]) == 2
     assert "no manifest" in capsys.readouterr().err
+
+
+def test_collect_merges_by_the_policy_asked_for(prepared, tmp_path):
+    (first, case), _ = [entry["custom_ids"] for entry in lines(manifest_path(prepared))]
+    otherwise = {**DECISION, "category": "Other", "subcategory": None}  # against the parser's rule
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(result(first, json.dumps(otherwise))) + "\n" + json.dumps(result(case, json.dumps(CASE))) + "\n")
+    for judgement, category in (("parser", "Rehabilitation"), ("model", "Other")):
+        out = tmp_path / f"{judgement}.jsonl"
+        main(["batch", "collect", str(prepared), str(results), "-o", str(out), "--judgement", judgement])
+        row = lines(out)[0]
+        assert row["decisions"][0]["category"] == category
+        assert any("category: model 'Other'" in w for w in row["warnings"])

@@ -66,7 +66,7 @@ def test_a_sealed_cassette_replays_an_extraction(tmp_path):
     sealed_path.write_text(serializer.serialize(recorded_interactions()))
 
     with sealed_cassette(sealed_path, letter_path.read_bytes(), record=False) as replay:
-        result = extract(letter_path, llm=True, model="local", base_url="http://127.0.0.1:9/v1")
+        result = extract(letter_path, llm=True, model="local", base_url="http://127.0.0.1:9/v1", prompt="segmented-v1")
     assert replay.seconds == 12.5
     assert result.usage.calls == len(recorded_interactions()["interactions"])
     assert result.model == "local" and result.decisions
