@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from imr_llm import load_prices
 
 MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o", "gpt-5-mini")
-PROMPTS = ("segmented-v2", "monolithic-v2", "segmented-v1", "monolithic-v1")
+PROMPTS = ("segmented-v2", "monolithic-v2")  # the prompts whose evaluation cassettes are recorded
 
 
 @dataclass(frozen=True)
