@@ -15,8 +15,11 @@ def test_parser_wins_on_what_the_item_states_and_says_so():
                             body_regions=["lumbar spine"], reasons=["not_recommended"])
     merged, warnings = merge_decision(d, answer, "decision 1")
     assert (merged.quantity, merged.medication, merged.reasons) == (120, "Norco", ["not_recommended"])
-    assert merged.body_regions == ["lumbar spine"]  # the parser found none: the model's fills in
-    assert warnings == ["decision 1: quantity: model 12, parser 120; parser kept"]
+    assert merged.body_regions == []  # the item names none: the parser's answer, null included
+    assert warnings == ["decision 1: quantity: model 12, parser 120; parser kept",
+                        "decision 1: body_regions: model ['lumbar spine'], parser []; parser kept"]
+    merged, _ = merge_decision(d, answer, "decision 1", judgement="model")
+    assert (merged.quantity, merged.body_regions) == (120, ["lumbar spine"])  # the model fills what the parser found nothing for
 
 
 def test_by_default_the_parsers_judgement_stands_and_the_model_is_noted():

@@ -3,12 +3,14 @@
 Who wins, by ``judgement``:
 - Always the parser on everything the letter's template fixes (dates, reviewer, items, verdicts,
   citations, rationales, spans) and on what the item text states outright (quantity, medication,
-  body regions) when it found it; the model fills in what the parser found nothing for.
+  body regions) when it found it.
 - ``judgement="parser"`` (the default): wherever the parser has a rule-based answer on judgement
   (a category with its basis, a subcategory, reasons, diagnoses) it stands, and the model's
-  different answer is a warning; the model fills what the parser left open. So no model can make
-  those fields worse than the parser alone.
-- ``judgement="model"``: the model's grounded answers on judgement replace the parser's.
+  different answer is a warning; the model fills what the parser left open there (no rule for the
+  item, a drug of unknown class, no reason phrase, no statement of diagnoses). The item's fields
+  stay the parser's, null included. So no model can make a field worse than the parser alone.
+- ``judgement="model"``: the model's grounded answers on judgement replace the parser's, and the
+  model fills the item fields the parser found nothing for.
 Every disagreement is a warning.
 """
 
@@ -56,11 +58,13 @@ def merge_decision(decision: Decision, answer: DecisionAnswer, label: str,
             warnings.append(f"{label}: reasons: model {list(answer.reasons)}, parser {decision.reasons}; model kept")
     elif answer.reasons and set(decision.reasons) != set(answer.reasons):
         warnings.append(f"{label}: reasons: model {list(answer.reasons)}, parser {decision.reasons}; parser kept")
-    for name in ("medication", "quantity", "body_regions"):  # stated in the item: the parser's
+    for name in ("medication", "quantity", "body_regions"):  # what the item states: the parser read it
         mine, theirs = getattr(decision, name), getattr(answer, name)
-        if mine in (None, []):
-            update[name] = theirs
+        if mine in (None, []) and judgement == "model":
+            update[name] = theirs  # the model fills what the parser found nothing for
         elif theirs not in (None, []) and theirs != mine:
+            # Under the parser's judgement its null is an answer too: the numbers and names it set
+            # aside (a strength, a spinal level) are what a model would put there.
             warnings.append(f"{label}: {name}: model {theirs!r}, parser {mine!r}; parser kept")
     return decision.model_copy(update=update), warnings
 
