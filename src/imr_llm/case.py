@@ -150,7 +150,8 @@ _INJURY_IN_SUMMARY = tuple(re.compile(pattern, re.I) for pattern in (
     rf"\bon\s+({DATE}),?\s+(?:\w+\s+){{0,8}}?(?:injur\w*|was\s+hurt|fell|slipped|tripped|sustained|strained)\b",
 ))
 # A sentence that says utilization review denied something: a UR word, a denial, a date.
-_UR_WORDS = re.compile(r"\butilization\s+review\w*|\bUR\b|\bclaims\s+administrator\b|\b(?:prior|previous|original)\s+(?:review|determination)\b", re.I)
+_UR_WORDS = re.compile(r"\butilization\s+review\w*|\bUR\b|\b(?:prior|previous|original)\s+(?:review|determination)\b", re.I)
+_CLAIMS_ADMINISTRATOR = re.compile(r"\bclaims\s+administrator\b", re.I)
 _DENIAL = re.compile(
     r"\b(?:denied|denial|non-?\s?certif\w*|not\s+certif\w*|did\s+not\s+certify|modified|failed\s+to\s+approve|"
     r"did\s+not\s+approve|not\s+approved|deemed\s+not\s+medically\s+necessary|adverse\s+determination|partially\s+certified)\b", re.I)
@@ -174,14 +175,18 @@ def ur_denial_date_in(text: str) -> Optional[dt.date]:
     utilization review denied ...", "... was non-certified by utilization review on DATE"."""
     prose = " ".join(text.split())
     claims_administrator = None  # "the claims administrator denied ... on DATE": if no UR sentence says it
-    for sentence in _SENTENCE.finditer(prose):
-        words, denial = _UR_WORDS.search(sentence.group(0)), _DENIAL.search(sentence.group(0))
-        if not (words and denial):
+    for sentence in (match.group(0) for match in _SENTENCE.finditer(prose)):
+        denial = _DENIAL.search(sentence)
+        if denial is None:
             continue
-        found = _nearest_date(sentence.group(0), (words.start() + denial.start()) // 2)
-        if found and not words.group(0).lower().startswith("claims"):
-            return found
-        claims_administrator = claims_administrator or found
+        words = _UR_WORDS.search(sentence)
+        if words:
+            found = _nearest_date(sentence, (words.start() + denial.start()) // 2)
+            if found:
+                return found
+        administrator = _CLAIMS_ADMINISTRATOR.search(sentence)
+        if administrator and claims_administrator is None:
+            claims_administrator = _nearest_date(sentence, (administrator.start() + denial.start()) // 2)
     return claims_administrator
 
 
