@@ -36,11 +36,13 @@ class Tokens:
 
 
 def tokens_per_letter(prompt: str, only: tuple[str, ...] = ()) -> Tokens:
+    """Over the gold letters whose cassette for ``prompt`` is recorded (all of them for segmented-v2)."""
     from evals.documents import load_gold
-    from evals.running import RowSpec, run_row
+    from evals.running import RowSpec, cassette_path, run_row
 
-    documents = load_gold(only=only)
-    row = run_row(RowSpec("local", prompt), documents)
+    spec = RowSpec("local", prompt)
+    documents = [document for document in load_gold(only=only) if cassette_path(spec, document).exists()]
+    row = run_row(spec, documents)
     return Tokens(prompt, len(documents) - row.failed, row.per_letter("prompt_tokens") or 0.0,
                   row.per_letter("completion_tokens") or 0.0, row.per_letter("calls") or 0.0)
 

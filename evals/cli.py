@@ -18,7 +18,9 @@ from .documents import GOLD, GoldError, default_docs, load_gold
 from .reporting import render_table, write_reports
 from .running import CASSETTES, LOCAL, DocumentResult, RowSpec, cassette_path, record_command, run_row
 
-DEFAULT_PROMPTS = ["segmented-v2", "monolithic-v2"]
+# The default prompt only: its cassettes cover every gold letter (recording one prompt over the
+# 99 letters takes 2-3 hours on the 2-core machine; monolithic-v2 is recorded for part of them).
+DEFAULT_PROMPTS = ["segmented-v2"]
 DEFAULT_JUDGEMENTS = list(JUDGEMENTS)
 DEFAULT_MODELS = [LOCAL]
 DEFAULT_OUT = Path("build") / "evals"
