@@ -95,6 +95,18 @@ def test_the_markdown_and_html_reports(default_run):
     assert '<td class="partial">' in diagnoses_row and '<td class="ok">' not in diagnoses_row
 
 
+def test_the_monolithic_strategy_under_the_default_policy_never_scores_a_field_below_the_parser(tmp_path, capsys):
+    # monolithic-v2's cassettes cover the seeds and part of the dev letters; the seeds label every field
+    seeds = [path.stem for path in sorted((GOLD / "seeds").glob("*.json"))]
+    status, _, err = run(capsys, "--prompts", "monolithic-v2", "--judgement", "parser", "--only", *seeds,
+                         "--out", str(tmp_path))
+    assert status == 0, err
+    parser, row = json.loads((tmp_path / "report.json").read_text())["rows"]
+    assert row["label"] == "local · monolithic-v2 · parser" and row["per_letter"]["calls"] >= 1
+    for field, score in parser["per_field"].items():
+        assert row["per_field"][field] >= score, field
+
+
 def run(capsys, *argv):
     status = main(list(argv))
     captured = capsys.readouterr()
