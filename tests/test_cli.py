@@ -52,7 +52,7 @@ def test_csv_one_row_per_decision(folder):
     rows = list(csv.DictReader(out.open()))
     assert [row["item"] for row in rows] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S", ""]
     assert rows[0]["quantity"] == "8" and rows[0]["case_outcome"] == "upheld"
-    assert rows[1]["body_regions"] == "cervical spine; lumbar spine"
+    assert json.loads(rows[1]["body_regions"]) == ["cervical spine", "lumbar spine"]  # lists as JSON arrays
     assert rows[2]["error"].startswith("unknown layout")
 
 

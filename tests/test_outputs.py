@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 
 import pytest
 from conftest import seed
 
 from imr_llm import extract
+from imr_llm.columns import NAMES
 from imr_llm.outputs import OutputError, open_output
-from imr_llm.writing import CSV_COLUMNS, result_row
+from imr_llm.writing import result_row
 
 
 def row_for(name: str, sha: str, error: str | None = None) -> dict:
@@ -58,7 +60,7 @@ def test_csv_resume_redoes_the_last_document_and_failures(tmp_path):
     output.write(row_for("004", "d" * 64))
     output.close()
     rows = list(csv.DictReader(path.open()))
-    assert list(rows[0]) == CSV_COLUMNS
+    assert tuple(rows[0]) == NAMES
     decisions = {name: len(extract(seed(name), llm=False).decisions) for name in ("003", "000", "004")}
     assert [row["sha256"][0] for row in rows] == ["a"] * decisions["003"] + ["c"] * decisions["000"] + ["d"] * decisions["004"]
 
@@ -75,6 +77,25 @@ def test_parquet_rows_per_decision_with_typed_columns(tmp_path):
     assert [row["decision_index"] for row in table] == [0, 1, None]
     assert table[0]["body_regions"] == ["lumbar spine"] and table[1]["body_regions"] == ["cervical spine", "lumbar spine"]
     assert table[0]["quantity"] == 8 and table[2]["error"] == "unknown layout"
+    assert table[0]["date_injury"] == dt.date.fromisoformat(row_for("003", "a" * 64)["dates"]["injury"])
+    (citation, *_) = table[0]["maximus_guidelines"]
+    assert citation["source"] in ("MTUS", "ODG", "ACOEM", "Other") and citation["text"]
+    assert pq.read_schema(path).field("date_injury").type == "date32[day]"
+
+
+def test_csv_cells_read_back_to_the_rows_written(tmp_path):
+    """Lists are JSON arrays, so a citation text holding ";" comes back whole."""
+    from imr_llm.columns import flat_rows, from_cells
+
+    row = row_for("003", "a" * 64)
+    row["decisions"][0]["guidelines"]["maximus"][0]["text"] = "MTUS; Chronic Pain; page 1; see also ODG"
+    path = tmp_path / "out.csv"
+    output = open_output(str(path))
+    output.write(row)
+    output.close()
+    with path.open(newline="") as stream:
+        back = [from_cells(cells) for cells in csv.DictReader(stream)]
+    assert back == flat_rows(json.loads(json.dumps(row)))
 
 
 @pytest.mark.parametrize("path, message", [(None, "needs an output file"), ("out.parquet", "cannot be resumed")])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -24,6 +23,7 @@ from pydantic import BaseModel
 from .errors import DocumentError
 from .prompting import Prompt, load_prompt
 from .reading import read_text
+from .results import json_lines
 from .schema import Determination, Usage
 from .strategies import Plan, answer_from_json, assemble, plan_calls
 
@@ -115,13 +115,10 @@ class Collected:
 def _read_jsonl(path: Path, what: str) -> Iterator[dict]:
     try:
         with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    raise BatchError(f"{what} {path}, line {number}: not JSON") from None
+            for number, _, value in json_lines(lines):
+                if value is None:
+                    raise BatchError(f"{what} {path}, line {number}: not JSON")
+                yield value
     except OSError as exc:
         raise BatchError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 

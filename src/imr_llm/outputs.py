@@ -1,8 +1,9 @@
 """Where results go: a file chosen by its extension, each document's rows on disk as it finishes.
 
 - ``.jsonl`` (and anything else): one JSON object per document per line; resumable.
-- ``.csv``: one row per decision, case fields repeated; resumable.
-- ``.parquet`` (the ``parquet`` extra): the CSV's rows with typed columns and lists kept as lists.
+- ``.csv``: one row per decision, case fields repeated, lists as JSON arrays (`columns`); resumable.
+- ``.parquet`` (the ``parquet`` extra): the CSV's rows with typed columns (dates, integers, lists,
+  citations as structs).
   Parquet files are complete only when the run ends, so they do not resume: long runs should
   write JSON Lines and convert.
 
@@ -20,7 +21,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from .writing import CSV_COLUMNS, csv_rows
+from .columns import NAMES, arrow_schema, arrow_table, flat_rows, to_cells
+from .results import csv_records, json_lines
 
 
 class OutputError(Exception):
@@ -70,14 +72,14 @@ class _JsonLines(Output):
 class _Csv(Output):
     def __init__(self, stream: IO[str], header: bool) -> None:
         self.stream, self.done = stream, set()
-        self.writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        self.writer = csv.DictWriter(stream, fieldnames=NAMES, extrasaction="ignore")
         if header:
             self.writer.writeheader()
             stream.flush()
 
     def write(self, row: dict[str, Any]) -> None:
         buffer = io.StringIO()  # one write per document, as for JSON Lines
-        csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore").writerows(csv_rows(row))
+        csv.DictWriter(buffer, fieldnames=NAMES).writerows(to_cells(flat) for flat in flat_rows(row))
         self.stream.write(buffer.getvalue())
         self.stream.flush()
 
@@ -95,38 +97,22 @@ class _Parquet(Output):
         except ModuleNotFoundError:
             raise OutputError("Parquet output needs the parquet extra: pip install 'imr-llm[parquet]'") from None
         self.pa, self.done, self.rows = pa, set(), []
-        self.schema = _parquet_schema(pa)
+        self.schema = arrow_schema(pa)
         self.writer = pq.ParquetWriter(path, self.schema)
 
     def write(self, row: dict[str, Any]) -> None:
-        self.rows.extend(csv_rows(row, join_lists=False))
+        self.rows.extend(flat_rows(row))
         if len(self.rows) >= self._BATCH:
             self._flush()
 
     def _flush(self) -> None:
         if self.rows:
-            columns = {name: [r.get(name) for r in self.rows] for name in self.schema.names}
-            self.writer.write_table(self.pa.table(columns, schema=self.schema))
+            self.writer.write_table(arrow_table(self.pa, self.rows, self.schema))
             self.rows = []
 
     def close(self) -> None:
         self._flush()
         self.writer.close()
-
-
-_INTEGERS = {"patient_age", "total_tokens", "decision_index", "quantity", "item_start", "item_end",
-             "rationale_start", "rationale_end"}
-_LISTS = {"reviewer_licensure_states", "reviewer_specialties", "reviewer_subspecialties", "diagnoses", "warnings",
-          "body_regions", "reasons", "claims_administrator_guidelines", "maximus_guidelines"}
-
-
-def _parquet_schema(pa: Any) -> Any:
-    def kind(name: str) -> Any:
-        if name in _INTEGERS:
-            return pa.int64()
-        return pa.list_(pa.string()) if name in _LISTS else pa.string()
-
-    return pa.schema([(name, kind(name)) for name in CSV_COLUMNS])
 
 
 def open_output(path: Optional[str], *, resume: bool = False) -> Output:
@@ -176,17 +162,10 @@ def _keep_finished(path: str, kind: str) -> set[str]:
 
 
 def _keep_jsonl(text: str) -> tuple[str, set[str]]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    elif lines:
-        lines.pop()  # no newline after it: cut off by a killed run
+    if not text.endswith("\n"):
+        text = text.rsplit("\n", 1)[0] if "\n" in text else ""  # no newline after it: cut off by a killed run
     kept, done = [], set()
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
+    for _, line, row in json_lines(text.split("\n")):
         sha256 = _hash_of(row) if isinstance(row, dict) and row.get("error") is None else None
         if sha256:
             kept.append(line)
@@ -198,7 +177,7 @@ def _keep_csv(text: str) -> tuple[str, set[str]]:
     """Documents' rows grouped as written; the last document is always redone, since a killed
     run may have cut its rows at a row boundary."""
     try:
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        rows = list(csv_records(io.StringIO(text, newline="")))
     except csv.Error:
         rows = []
     groups: list[list[dict[str, str]]] = []
@@ -210,7 +189,7 @@ def _keep_csv(text: str) -> tuple[str, set[str]]:
             groups.append([row])
     groups = groups[:-1]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=NAMES, extrasaction="ignore")
     writer.writeheader()
     done = set()
     for group in groups:
