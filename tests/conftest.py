@@ -7,6 +7,8 @@ failure with a clear message, not a skip: a suite that skips its letters proves 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,20 @@ def seed(name_prefix: str) -> Path:
     """The seed letter whose file name starts with ``name_prefix`` ("000", "003", ...)."""
     (path,) = sorted(_require(SEEDS).glob(f"{name_prefix}_*.txt"))
     return path
+
+
+# --- pages: looked at in headless Chromium, as a reader would ---------------------------------
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium(tmp_path: Path, *args: str) -> str:
+    """Chromium's standard output for ``args`` (``--dump-dom URL``, ``--screenshot=...``)."""
+    assert CHROMIUM, "chromium is not installed (.ci/run installs Debian's chromium)"
+    result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                            capture_output=True, text=True, timeout=120)
+    return result.stdout
 
 
 # --- model cassettes -------------------------------------------------------------------------

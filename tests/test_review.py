@@ -5,26 +5,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from conftest import seed
+from conftest import chromium, seed
 
 from imr_llm import extract, read_text
 from imr_llm.cli import main
 from imr_llm.review import highlighted
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium(tmp_path, *args):
-    assert CHROMIUM, "chromium is not installed (.ci/run installs Debian's chromium)"
-    result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                            capture_output=True, text=True, timeout=120)
-    return result.stdout
 
 
 class Marks(HTMLParser):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
+from .errors import AnalyticsError
 from .limits import Limits
 from .local import LocalModelError
 from .outputs import Nowhere, OutputError, open_output
 from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
+from .results import json_lines
 from .runner import aextract_many
 from .writing import result_row, write_table
 
@@ -117,7 +120,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     review.add_argument("results", metavar="OUT.jsonl", help="rows written by 'imr-llm extract' (JSON Lines)")
     review.add_argument("-o", "--output", required=True, metavar="HTML", help="the page to write")
+
+    rows_help = "files written by 'imr-llm extract' (.jsonl, .csv, .parquet; any mix; a letter twice counts once)"
+    query = commands.add_parser(
+        "query", help="SQL over extracted rows (DuckDB)",
+        description="Runs one SQL statement over the views letters, decisions, citations, reasons, diagnoses, "
+        "specialties and licensure_states, and prints the result. Needs the report extra. Exit status 2 for an "
+        "error in the SQL or the rows.",
+    )
+    query.add_argument("paths", nargs="+", metavar="ROWS", help=rows_help)
+    query.add_argument("sql", metavar="SQL", help="the statement, e.g. \"SELECT category, count(*) FROM decisions "
+                       "GROUP BY ALL\"")
+    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+
+    report = commands.add_parser(
+        "report", help="the DWC's tables and charts from extracted rows",
+        description="Writes DIR/report.html (one self-contained page with charts), DIR/report.md and one CSV per "
+        "table (UTF-8 with a byte-order mark, shares as fractions 0-1). Needs the report extra.",
+    )
+    report.add_argument("paths", nargs="+", metavar="ROWS", help=rows_help)
+    report.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write (new, empty, or "
+                        "an earlier report's)")
+    report.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD",
+                        help="keep letters decided on or after this date")
+    report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD",
+                        help="keep letters decided on or before this date")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def iter_documents(paths: Sequence[str]) -> Iterator[str]:
@@ -300,18 +335,48 @@ def _run_review(args: argparse.Namespace) -> int:
     rows = []
     try:
         with open(args.results, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError:
-                        print(f"imr-llm: {args.results}, line {number}: not JSON; skipped", file=sys.stderr)
+            for number, _, row in json_lines(lines):
+                if row is None:
+                    print(f"imr-llm: {args.results}, line {number}: not JSON; skipped", file=sys.stderr)
+                else:
+                    rows.append(row)
         Path(args.output).write_text(render_review(rows, title=f"imr-llm review: {Path(args.results).name}"),
                                      encoding="utf-8")
     except OSError as exc:
         print(f"imr-llm: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"imr-llm: {len(rows)} letters in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _run_query(args: argparse.Namespace) -> int:
+    from .analytics import connect, query
+    from .analytics.tables import csv_text, text_table
+
+    try:
+        result = query(connect(*args.paths), args.sql)
+    except AnalyticsError as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(csv_text(result, rounded=False) if args.csv else text_table(result))
+    return 0
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .analytics import write_report
+
+    try:
+        report = write_report(args.paths, args.output, start=args.start, end=args.end)
+    except AnalyticsError as exc:
+        print(f"imr-llm: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"imr-llm: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    overview = report.overview()
+    print(f"imr-llm: {overview['letters']} letters, {overview['decisions']} decisions, "
+          f"{overview['failed_letters']} failed letters; {len(report.files)} files in {args.output} "
+          f"(open {Path(args.output) / 'report.html'})", file=sys.stderr)
     return 0
 
 
@@ -352,6 +417,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _run_prepare(args) if args.step == "prepare" else _run_collect(args)
     if args.command == "review":
         return _run_review(args)
+    if args.command == "query":
+        return _run_query(args)
+    if args.command == "report":
+        return _run_report(args)
     return 2  # pragma: no cover - argparse rejects unknown commands first
 
 

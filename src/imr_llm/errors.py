@@ -1,4 +1,5 @@
-"""Errors that belong to one document: the batch reports them on that document's row and goes on."""
+"""The package's errors. Most belong to one document: the batch reports them on that document's row
+and goes on; `AnalyticsError` belongs to a whole analysis (rows it cannot read, SQL that fails)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,8 @@ class LayoutError(DocumentError):
 
 class TooLongError(DocumentError):
     """The text is far longer than any IMR letter: not sent to a model (the parser still reads it)."""
+
+
+class AnalyticsError(Exception):
+    """Rows that cannot be analysed (a missing file, a foreign Parquet, no report extra) or SQL that
+    fails; the message is one line."""

@@ -30,6 +30,10 @@ from .parsing import case_outcome, collapse
 from .schema import Citation, Dates, Decision, Determination, Guidelines, Patient, Reviewer
 from .taxonomy import subcategories
 
+# How every disagreement warning ends (below): what the report counts as a parser/model
+# disagreement, as a regular expression (DuckDB's and Python's syntax alike).
+DISAGREEMENT_PATTERN = r"; (parser|model) kept$"
+
 
 def merge_decision(decision: Decision, answer: DecisionAnswer, label: str,
                    judgement: str = "parser") -> tuple[Decision, list[str]]:
