@@ -17,7 +17,7 @@ from typing import Callable
 
 from imr_llm import extract, read_text
 
-from . import call_overhead, cost, memory, throughput
+from . import call_overhead, cost, memory, report_scale, throughput
 from .latency_server import LatencyServer
 from .parser_speed import DEFAULT_DOCS, help_seconds
 
@@ -98,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     rss = {count: memory.peak_rss_mib(count, args.docs) for count in (small, large)}
     lines.append(f"| memory: peak RSS, parser-only run of {large} documents | {rss[large]:.0f} MiB | "
                  f"{small} documents: {rss[small]:.0f} MiB ({rss[large] / rss[small]:.2f}×) |")
+
+    scale = report_scale.measure(5_000 if args.quick else 200_000, args.docs)
+    lines.append(f"| report: `imr-llm report` of one Parquet file, {scale.letters:,} letters "
+                 f"({scale.decisions:,} decisions, {scale.file_mib:.0f} MiB) | {scale.seconds:.1f} s | "
+                 f"peak RSS {scale.peak_rss_mib:.0f} MiB (DuckDB's limit {report_scale.MEMORY_LIMIT}); goal "
+                 f"well under 30 s at 200,000 |")
 
     starts = [help_seconds() for _ in range(3 if args.quick else 7)]
     lines.append(f"| start-up: `imr-llm --help` wall time | {statistics.median(starts) * 1000:.0f} ms | "

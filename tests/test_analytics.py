@@ -306,3 +306,11 @@ def test_query_errors_are_one_line(hand_made_paths):
     with pytest.raises(AnalyticsError, match=r"^SQL: .*nope") as caught:
         query(con, "SELECT nope FROM decisions")
     assert "\n" not in str(caught.value)
+
+
+def test_rationales_are_a_view_of_their_own_joined_by_letter_and_decision(dev_rows, tmp_path):
+    con = connect(write(tmp_path / "dev.jsonl", dev_rows))
+    found = {(sha, index): text for sha, index, text in
+             con.execute("SELECT sha256, decision_index, rationale FROM rationales").fetchall()}
+    assert found == {(row["sha256"], i): d["rationale"] for row in dev_rows for i, d in enumerate(row["decisions"])}
+    assert "rationale" not in [c[0] for c in con.execute("SELECT * FROM decisions LIMIT 0").description]

@@ -12,7 +12,7 @@ from conftest import ROOT
 
 FIGURES = ["parser only", "PDF reading alone", "reference: pypdf", "library overhead per model call",
            "concurrency: 1 ", "concurrency: 4 ", "concurrency: 16 ", "concurrency: 64 ", "cost: segmented-v2",
-           "cost: monolithic-v2", "memory: peak RSS", "start-up"]
+           "cost: monolithic-v2", "memory: peak RSS", "report: ", "start-up"]
 
 
 def test_quick_benchmarks_print_every_figure():

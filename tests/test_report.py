@@ -51,9 +51,12 @@ def test_the_tidy_tables_hold_every_row_with_lists_as_json(folder):
     overview = {row["metric"]: row["value"] for row in read_csv(folder / "overview.csv")}
     assert len(decisions) == int(overview["decisions"]) and len(letters) == 94
     assert all(isinstance(json.loads(row["body_regions"]), list) for row in decisions)
-    cited = json.loads(decisions[0]["maximus_guidelines"])
-    assert cited and {"source", "title", "year", "pages", "text"} <= set(cited[0])
-    assert {row["side"] for row in read_csv(folder / "citations.csv")} == {"maximus", "claims_administrator"}
+    assert {row["sha256"] for row in decisions} <= {row["sha256"] for row in letters}  # joined by sha256
+    citations = read_csv(folder / "citations.csv")
+    assert {row["side"] for row in citations} == {"maximus", "claims_administrator"}
+    assert all(isinstance(json.loads(row["sections"]), list) for row in citations)
+    keys = {(row["sha256"], row["decision_index"]) for row in decisions}
+    assert {(row["sha256"], row["decision_index"]) for row in citations} <= keys
 
 
 def test_the_markdown_has_every_table(folder):

@@ -8,8 +8,8 @@
 Needs the ``report`` extra (duckdb, pyarrow, matplotlib); importing this package loads none of them.
 """
 
-from ._engine import connect, query
+from ._engine import MEMORY_LIMIT, connect, query
 from .report import write_report
 from .tables import Report, Result
 
-__all__ = ["Report", "Result", "connect", "query", "write_report"]
+__all__ = ["MEMORY_LIMIT", "Report", "Result", "connect", "query", "write_report"]

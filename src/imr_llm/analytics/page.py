@@ -4,9 +4,9 @@ network) and as Markdown. Shares show as percentages here; the CSV files keep fr
 from __future__ import annotations
 
 import html
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Optional
 
-from .. import __version__
 from . import charts
 from .tables import NONE, Report, Result, cell
 
@@ -48,6 +48,13 @@ _QUALITY_LABELS = {
 }
 _MEASURES = {"letters": "letters", "upheld_share": "decisions upheld", "overturned_share": "decisions overturned",
              "pharmaceutical_share": "requests for pharmaceuticals"}
+
+
+def _version() -> str:
+    try:
+        return version("imr-llm")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(source tree)"
 
 
 def _e(value: Any) -> str:
@@ -182,7 +189,7 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>IMR decisions: {_e(_scope(report))}</title><style>{_STYLE}</style></head><body>",
         f"<header><h1>IMR decisions</h1><p>{_e(_scope(report))}</p>",
-        f"<p>Rows from: {_e(', '.join(report.inputs))} · imr-llm {_e(__version__)}</p></header>",
+        f"<p>Rows from: {_e(', '.join(report.inputs))} · imr-llm {_e(_version())}</p></header>",
         '<nav><a href="#overview">Overview</a><a href="#reference">Published figures</a>'
         + "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _, _ in _SECTIONS)
         + '<a href="#files">Files</a></nav><main>',

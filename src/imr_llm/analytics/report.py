@@ -82,7 +82,9 @@ def _copy_tidy(con: Any, query: str, path: str) -> None:
     descriptor, body = tempfile.mkstemp(prefix=".body.", dir=os.path.dirname(path))
     os.close(descriptor)
     try:
+        con.execute("SET threads = 1")  # one thread keeps the rows in the order they were read
         con.execute(f"COPY (SELECT {select} FROM ({query})) TO '{_escape(body)}' (FORMAT csv, HEADER)")
+        con.execute("RESET threads")
         with open(path, "wb") as out, open(body, "rb") as data:
             out.write("\ufeff".encode())
             while chunk := data.read(1 << 20):
