@@ -202,6 +202,12 @@ def test_a_date_range_keeps_the_letters_decided_in_it(dev_rows, tmp_path):
     assert_tables_match(con, [kept])
 
 
+def test_a_date_range_keeps_the_failed_letters_that_have_no_date(hand_made_paths):
+    con = connect(*hand_made_paths, start=dt.date(2016, 4, 1), end=dt.date(2016, 12, 31))
+    assert dict(con.execute("SELECT sha256, error IS NULL FROM letters").fetchall()) == {"b" * 64: True,
+                                                                                        "e" * 64: False}
+
+
 # -- rows made by hand --------------------------------------------------------------------------------
 
 def seed_row(name: str, sha: str, **changes) -> dict:

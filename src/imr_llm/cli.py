@@ -374,9 +374,9 @@ def _run_report(args: argparse.Namespace) -> int:
         print(f"imr-llm: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     overview = report.overview()
-    print(f"imr-llm: {overview['letters']} letters, {overview['decisions']} decisions, "
-          f"{overview['failed_letters']} failed letters; {len(report.files)} files in {args.output} "
-          f"(open {Path(args.output) / 'report.html'})", file=sys.stderr)
+    print(f"imr-llm: report of {overview['letters']} letters and {overview['decisions']} decisions "
+          f"({overview['failed_letters']} letters failed, not counted); {len(report.files)} files, "
+          f"open {Path(args.output) / 'report.html'}", file=sys.stderr)
     return 0
 
 

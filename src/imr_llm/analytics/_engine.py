@@ -62,8 +62,8 @@ def connect(*paths: str, start: Optional[dt.date] = None, end: Optional[dt.date]
     extract` writes), with the views `letters`, `decisions` (every field but the rationale),
     `rationales`, `citations`, `reasons`, `diagnoses`, `specialties` and `licensure_states`.
     ``start``/``end`` keep the letters decided in that range (inclusive; a letter without a
-    decision date is then left out). Beyond ``memory_limit`` DuckDB keeps its tables in a
-    temporary folder on disk instead."""
+    decision date is then left out, a failed one is kept among the failures). Beyond
+    ``memory_limit`` DuckDB keeps its tables in a temporary folder on disk instead."""
     duckdb, pa = load_engine()
     if not paths:
         raise AnalyticsError("no rows given: name one or more files written by imr-llm extract")
@@ -155,7 +155,8 @@ def _choose(con: Any, start: Optional[dt.date], end: Optional[dt.date]) -> None:
     if start is not None or end is not None:
         bounds = [f"date_decision >= DATE '{start.isoformat()}'" if start else "",
                   f"date_decision <= DATE '{end.isoformat()}'" if end else ""]
-        in_range = "WHERE " + " AND ".join(b for b in bounds if b)
+        # A failed letter has no date to judge by: it stays, counted among the failures.
+        in_range = "WHERE failed OR (" + " AND ".join(b for b in bounds if b) + ")"
     con.execute(f"""
         CREATE TABLE _chosen AS
         WITH numbered AS (

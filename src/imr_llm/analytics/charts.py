@@ -71,7 +71,7 @@ def bars(name: str, title: str, labels: Sequence[Any], values: Sequence[float], 
         axes.xaxis.set_major_formatter(_matplotlib().ticker.PercentFormatter(1.0, decimals=0))
         axes.set_xlim(0, max(0.1, min(1.0, max((v or 0 for v in values), default=0) * 1.25)))
     for position, value, count in zip(positions, values, counts or [None] * len(labels), strict=True):
-        text = (f"{(value or 0):.1%}" if share else f"{value:,}") + (f"  (n={count})" if count is not None else "")
+        text = (f"{(value or 0):.1%}" if share else f"{value:,}") + (f"  (n={count:,})" if count is not None else "")
         axes.annotate(text, (value or 0, position), xytext=(3, 0), textcoords="offset points", va="center",
                       fontsize=8, color="#333")
     _style(axes)

@@ -197,7 +197,8 @@ def render_html(report: Report) -> str:
         f"<div><table>{first}</table>"
         '<p class="note">A decision is one disputed treatment; a letter may decide several.</p></div>',
         f'<div class="quality"><h3>Data quality</h3><table>{quality}</table>'
-        '<p class="note">Failed letters count nowhere else. Warnings and disagreements are in each row\'s '
+        '<p class="note">Failed letters count nowhere else (and whatever the date range: they have no date). '
+        "Warnings and disagreements are in each row's "
         "<code>warnings</code>: check them with <code>imr-llm review</code>.</p></div></div></section>",
         '<section id="reference"><h2>Beside the published figures</h2>',
         '<p class="note">The DWC\'s and CWCI\'s published figures for all IMR letters of a year, beside this '

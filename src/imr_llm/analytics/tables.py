@@ -133,11 +133,14 @@ TABLES: tuple[Table, ...] = (
     Table("by_reason", "By reason", _by_value("reason", "reasons")),
     Table("by_priority", "By priority", _by_value("priority", "priority")),
     Table("time_to_decision", "Days to decision", """
+        WITH days AS (
+            SELECT 'assigned_to_decision' AS measure, days_assigned_to_decision AS days FROM letters
+            WHERE error IS NULL
+            UNION ALL SELECT 'received_to_decision', days_received_to_decision FROM letters WHERE error IS NULL)
         SELECT measure, count(days) AS letters, avg(days) AS mean, quantile_cont(days, 0.5) AS median,
                quantile_cont(days, 0.9) AS p90
-        FROM (SELECT 'assigned_to_decision' AS measure, days_assigned_to_decision AS days FROM letters
-              WHERE error IS NULL
-              UNION ALL SELECT 'received_to_decision', days_received_to_decision FROM letters WHERE error IS NULL)
+        FROM (VALUES ('assigned_to_decision'), ('received_to_decision')) AS measures(measure)
+        LEFT JOIN days USING (measure)
         GROUP BY measure ORDER BY measure"""),
 )
 
@@ -235,7 +238,8 @@ def text_table(result: Result, width: int = 48) -> str:
 
     rows = [[shown(c, v) for c, v in zip(result.columns, row, strict=True)] for row in result.rows]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(result.columns)]
-    numeric = [bool(result.rows) and all(isinstance(row[i], (int, float)) or row[i] is None for row in result.rows)
+    numeric = [any(isinstance(row[i], (int, float)) for row in result.rows)
+               and all(isinstance(row[i], (int, float)) or row[i] is None for row in result.rows)
                for i in range(len(result.columns))]
 
     def line(cells: list[str]) -> str:
