@@ -1,9 +1,10 @@
 """Rows into DuckDB: every input in the flat shape of `columns`, one row per letter chosen, and the
 views the report and `imr-llm query` read. DuckDB and pyarrow are imported here and only here.
 
-Parquet inputs are read by DuckDB where they lie (columns it needs, row groups as it goes: a
-200,000-letter file never sits in memory whole). JSON Lines and CSV are parsed by the package's own
-readers (a line torn by a killed run, or not ours, is counted and skipped) into a DuckDB table.
+Parquet inputs are read by DuckDB itself; JSON Lines and CSV by the package's own readers (a line
+torn by a killed run, or not ours, is counted and skipped) into a DuckDB table. The standing rows
+are then copied once into DuckDB's own columns, all but the rationales, which stay where they are;
+DuckDB holds at most `MEMORY_LIMIT` and moves the rest to a temporary folder.
 
 Which row stands for a letter: letters are keyed by ``sha256`` (by ``source`` where a row has no
 hash); among a letter's documents (a document: one letter's rows in one file), one without an
