@@ -27,7 +27,7 @@ h2{font-size:18px;margin:14px 0 8px}h3{font-size:14px;margin:8px 0}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}
 td,th{border-bottom:1px solid #e3e3e3;padding:3px 10px 3px 4px;text-align:left;vertical-align:top}
 th{background:#f4f6f8;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.none{color:#777;font-style:italic}
+td.none{color:#777;font-style:italic;white-space:nowrap}td.key{white-space:nowrap}
 .quality{background:#fafafa;border:1px solid #e3e3e3;padding:8px 14px;border-radius:4px}
 .quality td.warn{color:#8a4b00;background:#fff3e0;font-weight:600}
 .note{color:#666;font-size:12px}svg{max-width:100%;height:auto}
@@ -89,6 +89,7 @@ def _html_table(result: Result, limit: Optional[int] = _ROWS) -> str:
         cells = []
         for column, value in zip(result.columns, row, strict=True):
             kind = "n" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            kind = "key" if column in ("side", "source", "month", "year") else kind  # short: kept on one line
             kind = "none" if value == NONE else kind
             cells.append(f'<td class="{kind}">{_e(_shown(column, value))}</td>' if kind else
                          f"<td>{_e(_shown(column, value))}</td>")
