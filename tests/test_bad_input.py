@@ -78,8 +78,18 @@ def test_a_text_far_longer_than_a_letter_is_not_sent_to_a_model(tmp_path, capsys
 
 
 def test_exit_status_two_for_usage_errors(tmp_path, capsys):
-    assert main(["extract", str(seed("000")), "--concurrency", "0"]) == 2
-    assert "concurrency must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["extract", str(seed("000")), "--concurrency", "0"])
+    assert caught.value.code == 2 and "--concurrency: must be a whole number, 1 or more" in capsys.readouterr().err
     with pytest.raises(SystemExit) as caught:
         main(["extract", "--no-such-flag", "x"])
     assert caught.value.code == 2
+
+
+@pytest.mark.parametrize("option", [["--timeout", "0"], ["--timeout", "-5"], ["--timeout", "nan"],
+                                    ["--max-retries", "-1"], ["--rpm", "nan"], ["--tpm", "inf"],
+                                    ["--concurrency", "0"]])
+def test_numbers_out_of_range_are_usage_errors(option, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["extract", str(seed("000")), *option])
+    assert caught.value.code == 2 and f"argument {option[0]}: must be" in capsys.readouterr().err

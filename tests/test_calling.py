@@ -105,3 +105,14 @@ def test_a_letter_is_sent_as_written_not_as_a_template():
         with pytest.raises(ModelError, match="HTTP 400"):
             asyncio.run(go())
     assert server.requests[0]["messages"][1]["content"] == letter
+
+
+def test_usage_figures_out_of_range_are_not_counted():
+    from types import SimpleNamespace
+
+    from imr_llm.calling import _add_usage
+
+    usage = Usage()
+    _add_usage(usage, SimpleNamespace(prompt_tokens=1e30, completion_tokens=7))
+    _add_usage(usage, SimpleNamespace(prompt_tokens=-5, completion_tokens=float("nan")))
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (0, 7, 7)

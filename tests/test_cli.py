@@ -1,5 +1,6 @@
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -138,3 +139,67 @@ def test_table_alone_prints_the_table_alone_and_with_o_writes_the_file_too(folde
     assert main(["extract", str(folder / "a.txt"), "--table", "-o", str(folder / "rows.jsonl")]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
     assert json.loads((folder / "rows.jsonl").read_text())["decisions"][0]["category"] == "Rehabilitation"
+
+
+def many_letters(folder, count: int):
+    from letters import letter
+
+    folder.mkdir()
+    for n in range(count):
+        text = letter((f"Physical therapy x {n % 24 + 1} visits", "Upheld", f"Letter {n}: not indicated."))
+        (folder / f"letter-{n:04d}.txt").write_text(text)
+    return folder
+
+
+def test_a_table_reader_that_goes_away_stops_the_table_not_the_output(tmp_path):
+    letters, out = many_letters(tmp_path / "letters", 300), tmp_path / "out.jsonl"
+    run = subprocess.Popen([sys.executable, "-m", "imr_llm", "extract", str(letters), "--no-llm", "--table",
+                            "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.readline()  # `| head -1`
+    run.stdout.close()
+    err = run.stderr.read().decode()
+    assert run.wait(timeout=120) == 0, err
+    assert len(out.read_text().splitlines()) == 300 and "Traceback" not in err
+
+
+def test_a_closed_stdout_with_nowhere_else_to_write_is_a_usage_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "imr_llm", "extract", str(seed("000")), "--no-llm"],
+                            preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2 and "standard output is closed" in result.stderr, result.stderr
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path, capsys):
+    named = tmp_path / "evil\x1b[2J\x1b]0;owned\x07.txt"
+    named.write_text(seed("000").read_text().replace("Physical therapy", "Physical\x1b[31m therapy"))
+    main(["extract", str(named), str(tmp_path / "gone\x1b[5m.pdf"), "--no-llm", "--table"])
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out and "\x07" not in captured.out and "\x1b" not in captured.err
+    assert "evil[2J]0;owned.txt" in captured.out and "Physical[31m therapy" in captured.out
+
+
+@pytest.mark.parametrize("output", ["out.jsonl", "out.csv", "out.parquet", "requests.jsonl"])
+def test_a_file_name_that_is_not_utf8_is_one_row_like_any_other(tmp_path, output):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    raw = os.fsencode(str(folder)) + b"/bad\xffbyte.txt"
+    with open(raw, "wb") as out:
+        out.write(seed("000").read_bytes())
+    shutil.copy(seed("003"), folder / "good.txt")
+    path = tmp_path / output
+    command = ["batch", "prepare", str(folder), "-o", str(path), "--model", "m"] if output == "requests.jsonl" \
+        else ["extract", str(folder), "-o", str(path), "--no-llm"]
+    assert main(command) == 0
+    if output == "out.jsonl":
+        rows = [json.loads(line) for line in path.read_bytes().decode("utf-8").splitlines()]  # valid UTF-8
+        assert sorted(os.fsencode(row["source"]) for row in rows) == sorted([raw, os.fsencode(str(folder / "good.txt"))])
+        assert main(["extract", str(folder), "-o", str(path), "--no-llm", "--resume"]) == 0
+        assert len(path.read_text().splitlines()) == 2  # resumed: both done, neither again
+    elif output == "out.csv":
+        assert "bad\\xffbyte.txt" in path.read_text(encoding="utf-8")
+    elif output == "out.parquet":
+        import pyarrow.parquet as pq
+
+        assert any(s.endswith("bad\\xffbyte.txt") for s in pq.read_table(path)["source"].to_pylist())
+    else:
+        manifest = (tmp_path / "requests.manifest.jsonl").read_bytes().decode("utf-8")
+        assert len(manifest.splitlines()) == 2

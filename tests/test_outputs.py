@@ -116,3 +116,16 @@ def test_resume_keeps_rows_written_before_rows_carried_a_hash(tmp_path):
     output.close()
     assert output.done == {content_hash(str(seed("000")))}
     assert json.loads(path.read_text())["source"] == str(seed("000"))
+
+
+def test_csv_resume_keeps_a_row_with_a_cell_longer_than_the_csv_modules_limit(tmp_path):
+    path = tmp_path / "out.csv"
+    long = row_for("000", "a" * 64)
+    long["decisions"][0]["rationale"] = "x" * 200_000  # the csv module's default limit is 131,072
+    output = open_output(str(path))
+    for row in (long, row_for("003", "b" * 64)):
+        output.write(row)
+    output.close()
+    output = open_output(str(path), resume=True)
+    output.close()
+    assert output.done == {"a" * 64}  # 003 was last, so redone; the long row kept, not re-paid for

@@ -81,3 +81,38 @@ def test_pdf_with_a_real_password(tmp_path):
 def test_pdf_with_no_text_layer(tmp_path):
     with pytest.raises(ReadError, match="no text layer"):
         read_text(_blank_pdf(tmp_path / "scanned.pdf"))
+
+
+def test_a_fifo_or_a_device_is_refused_without_being_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    with pytest.raises(ReadError, match="not a regular file"):
+        read_text(fifo)
+    with pytest.raises(ReadError, match="not a regular file"):
+        read_text(Path("/dev/zero"))  # reading it would never end
+
+
+def test_a_file_larger_than_any_letter_is_not_read(tmp_path, monkeypatch):
+    import imr_llm.reading as reading
+
+    monkeypatch.setattr(reading, "MAX_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 1001)
+    with pytest.raises(ReadError, match="more than any letter"):
+        read_text(big)
+
+
+def test_named_on_the_command_line_a_fifo_is_an_error_row_and_the_batch_goes_on(tmp_path, capsys):
+    import json
+    import os
+
+    from conftest import seed
+
+    from imr_llm.cli import main
+
+    os.mkfifo(tmp_path / "fifo.txt")
+    assert main(["extract", str(tmp_path / "fifo.txt"), "/dev/zero", str(seed("000")), "--no-llm"]) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["error"] is None for row in rows] == [False, False, True]

@@ -70,3 +70,28 @@ def test_the_key_is_kept_out_of_the_endpoints_repr():
 
     endpoint = endpoint_from_env("gpt-4o-mini")
     assert endpoint.api_key == CANARY and CANARY not in repr(endpoint) and CANARY not in str(endpoint)
+
+
+@pytest.mark.parametrize("key", [CANARY + "\n", CANARY + "\r\n", " " + CANARY + " "])
+def test_a_key_pasted_with_whitespace_is_used_stripped_and_never_printed(monkeypatch, tmp_path, capsys, key):
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    with RecordedFaultServer(["500"], repeat=True) as server:
+        main(["-vv", "extract", str(seed("001")), "--model", "local", "--base-url", server.base_url,
+              "--max-retries", "0", "-o", str(tmp_path / "out.jsonl")])
+    captured = capsys.readouterr()
+    assert "Illegal header value" not in captured.err  # the key reached the server as a valid header
+    assert CANARY not in captured.err + captured.out + (tmp_path / "out.jsonl").read_text()
+
+
+def test_a_short_key_is_redacted_in_messages_and_tracebacks():
+    from imr_llm.cli import _Redacted
+
+    record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "sent %s", ("Bearer k9Z",), None)
+    try:
+        raise ValueError("Illegal header value b'Bearer k9Z\\n'")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert _Redacted(["k9Z\n"]).filter(record)
+    assert "k9Z" not in record.getMessage() and "k9Z" not in record.exc_text and "[key]" in record.exc_text

@@ -63,7 +63,9 @@ def endpoint_from_env(
     return Endpoint(
         model=model,
         base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
-        api_key=api_key or os.environ.get("OPENAI_API_KEY") or "no-key",
+        # Stripped where read: a newline pasted with the key makes an illegal header value, and
+        # httpx then quotes the whole header (key included) in its error.
+        api_key=(api_key or os.environ.get("OPENAI_API_KEY") or "").strip() or "no-key",
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
     )
@@ -194,11 +196,22 @@ def _last_answer(exc: BaseException) -> Optional[str]:
     return None
 
 
+# More tokens than any one request can carry: a usage figure above this is the endpoint's error,
+# not a count (1e30 from a broken server overflowed Parquet's int64 and lost every row).
+_MAX_TOKENS_PER_REQUEST = 10_000_000
+
+
+def _tokens(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return 0
+    return int(value) if 0 <= value <= _MAX_TOKENS_PER_REQUEST else 0
+
+
 def _add_usage(usage: Usage, tokens: Any) -> None:
     if tokens is None:
         return
-    usage.prompt_tokens += getattr(tokens, "prompt_tokens", 0) or 0
-    usage.completion_tokens += getattr(tokens, "completion_tokens", 0) or 0
+    usage.prompt_tokens += _tokens(getattr(tokens, "prompt_tokens", 0))
+    usage.completion_tokens += _tokens(getattr(tokens, "completion_tokens", 0))
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import logging
+import math
 import os
 import sys
 import time
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 from .errors import AnalyticsError
+from .guards import refuse_inputs
 from .limits import Limits
 from .local import LocalModelError
 from .outputs import Nowhere, OutputError, open_output
@@ -27,7 +28,7 @@ from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
 from .results import json_lines
 from .runner import aextract_many
-from .writing import result_row, write_table
+from .writing import json_line, printable, result_row, write_table
 
 SUFFIXES = (".pdf", ".txt")
 
@@ -70,9 +71,10 @@ def _parser() -> argparse.ArgumentParser:
         "grounded answers)",
     )
     extract.add_argument(
-        "--max-retries", type=int, metavar="N", help="transport retries and validation re-asks per call (default: 2)"
+        "--max-retries", type=_at_least(0), metavar="N",
+        help="transport retries and validation re-asks per call (default: 2)"
     )
-    extract.add_argument("--timeout", type=float, metavar="S", help="seconds per model request (default: 120)")
+    extract.add_argument("--timeout", type=_positive, metavar="S", help="seconds per model request (default: 120)")
     extract.add_argument(
         "--include-text", action="store_true", help="include each letter's text (what the spans index) in JSON output"
     )
@@ -80,10 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "--table", action="store_true",
         help="print a short table on stdout instead of JSON Lines (with -o, the file is written too)"
     )
-    extract.add_argument("--concurrency", type=int, default=8, metavar="N",
+    extract.add_argument("--concurrency", type=_at_least(1), default=8, metavar="N",
                          help="documents and model requests in flight at most (default: 8)")
-    extract.add_argument("--rpm", type=float, metavar="R", help="model requests per minute at most")
-    extract.add_argument("--tpm", type=float, metavar="T", help="model tokens per minute at most (estimated ahead)")
+    extract.add_argument("--rpm", type=_positive, metavar="R", help="model requests per minute at most")
+    extract.add_argument("--tpm", type=_positive, metavar="T", help="model tokens per minute at most (estimated ahead)")
     extract.add_argument("--resume", action="store_true",
                          help="keep the documents OUT already holds (by content hash) and append the rest; "
                          "documents that failed are tried again")
@@ -148,6 +150,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> float:
+    """A number above 0 and finite (argparse's float takes "nan", "inf" and -5)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
+    return value
+
+
+def _at_least(low: int) -> Any:
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number, {low} or more, not {text!r}")
+        return value
+
+    return whole
+
+
+def _say(message: str) -> None:
+    """A message on stderr, with any terminal control characters (an ESC in a file name or in a
+    letter's text) taken out: what the tool prints can never drive the terminal."""
+    print(printable(message, keep_newlines=True), file=sys.stderr)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -184,16 +216,19 @@ def _run_extract(args: argparse.Namespace) -> int:
         try:
             load_prompt(args.prompt)
         except ValueError as exc:
-            print(f"imr-llm: {exc}", file=sys.stderr)
+            _say(f"imr-llm: {exc}")
             return 2
     try:
         limits = Limits(args.concurrency, args.rpm, args.tpm)
         prices = load_prices(args.prices)
+        refuse_inputs(args.output, args.paths)  # before OUT is opened: "w" would empty an input
+        if sys.stdout is None and (args.table or not args.output):
+            raise OutputError("standard output is closed: give -o OUT")
         # --table alone prints the table alone: JSON Lines between its lines would be unreadable.
         output = Nowhere() if args.table and not args.output and not args.resume else \
             open_output(args.output, resume=args.resume)
     except (ValueError, OutputError) as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
     sources = list(iter_documents(args.paths))
     tally, started = _Tally(), time.monotonic()
@@ -203,22 +238,24 @@ def _run_extract(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         output.close()
         where = "; run the same command with --resume to finish" if args.output else ""
-        print(f"\nimr-llm: interrupted after {tally.documents} documents{where}", file=sys.stderr)
+        _say(f"\nimr-llm: interrupted after {tally.documents} documents{where}")
         return 130
-    except BrokenPipeError:  # stdout closed early (| head): stop quietly, as Unix tools do
-        sys.stderr.close()
+    except BrokenPipeError:  # stdout was the output, and its reader went away (| head)
+        _discard_stdout()
+        output.close()
+        _say(f"imr-llm: standard output closed after {tally.documents} documents; stopped")
         return 1
     except OSError as exc:
-        print(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}")
         return 2
     except LocalModelError as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
     finally:
         if progress is not None:
             progress.close()
     output.close()
-    print(_summary(tally, time.monotonic() - started), file=sys.stderr)
+    _say(_summary(tally, time.monotonic() - started))
     return 1 if tally.failed else 0
 
 
@@ -229,8 +266,9 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
         "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
         "judgement": args.judgement,
     }
-    if args.table:
-        write_table([], sys.stdout)  # the header line
+    table = _Table(sys.stdout, stop_run=isinstance(output, Nowhere)) if args.table else None
+    if table:
+        table.write([], header=True)
     async for outcome in aextract_many(sources, limits=limits, done=output.done, **options):
         if progress is not None:
             progress.update(1)
@@ -240,11 +278,38 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
         row = result_row(outcome.source, outcome.determination, outcome.error, include_text=args.include_text,
                          sha256=outcome.sha256)
         output.write(row)
-        if args.table:
-            write_table([row], sys.stdout, header=False)
+        if table:
+            table.write([row])
         _count(tally, outcome.determination, prices)
         if outcome.error:
             tally.failed += 1
+
+
+class _Table:
+    """The short table on stdout. A reader that goes away (``| head``) ends the table, not the run:
+    OUT is still completed. With no OUT the table was the output, and the run ends."""
+
+    def __init__(self, stream: Any, stop_run: bool) -> None:
+        self.stream, self.stop_run, self.open = stream, stop_run, True
+
+    def write(self, rows: list[dict[str, Any]], header: bool = False) -> None:
+        if not self.open:
+            return
+        try:
+            write_table(rows, self.stream, header=header)
+        except BrokenPipeError:
+            self.open = False
+            _discard_stdout()
+            if self.stop_run:
+                raise
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered must not fail again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _count(tally: _Tally, determination: Any, prices: dict) -> None:
@@ -289,29 +354,37 @@ def _run_prepare(args: argparse.Namespace) -> int:
     try:
         load_prompt(args.prompt)
     except ValueError as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
     requests_path = Path(args.output)
     letters = calls = failed = 0
+    try:
+        for written in (args.output, str(manifest_path(requests_path))):
+            refuse_inputs(written, args.paths)
+    except OutputError as exc:
+        _say(f"imr-llm: {exc}")
+        return 2
     try:
         with open(requests_path, "w", encoding="utf-8") as requests, \
                 open(manifest_path(requests_path), "w", encoding="utf-8") as manifest:
             for entry, lines in prepare(iter_documents(args.paths), args.model, args.prompt):
                 letters, calls, failed = letters + 1, calls + len(lines), failed + bool(entry.get("error"))
-                manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                requests.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+                manifest.write(json_line(entry) + "\n")
+                requests.writelines(json_line(line) + "\n" for line in lines)
     except OSError as exc:
-        print(f"imr-llm: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"imr-llm: cannot write {exc.filename}: {exc.strerror or exc}")
         return 2
-    print(f"imr-llm: {letters} letters, {calls} requests, {failed} letters failed; manifest "
-          f"{manifest_path(requests_path)}", file=sys.stderr)
+    _say(f"imr-llm: {letters} letters, {calls} requests, {failed} letters failed; manifest "
+          f"{manifest_path(requests_path)}")
     return 1 if failed else 0
 
 
 def _run_collect(args: argparse.Namespace) -> int:
-    from .batch import BatchError, collect
+    from .batch import BatchError, collect, manifest_path
 
     try:
+        refuse_inputs(args.output, [args.requests, args.results, str(manifest_path(Path(args.requests)))],
+                      letters=False)
         output = open_output(args.output)
         tally = _Tally()
         try:
@@ -323,9 +396,9 @@ def _run_collect(args: argparse.Namespace) -> int:
         finally:
             output.close()
     except (BatchError, OutputError, ValueError) as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
-    print(_summary(tally, 0.0).rsplit(",", 1)[0], file=sys.stderr)
+    _say(_summary(tally, 0.0).rsplit(",", 1)[0])
     return 1 if tally.failed else 0
 
 
@@ -334,18 +407,23 @@ def _run_review(args: argparse.Namespace) -> int:
 
     rows = []
     try:
+        refuse_inputs(args.output, [args.results], letters=False)
+    except OutputError as exc:
+        _say(f"imr-llm: {exc}")
+        return 2
+    try:
         with open(args.results, encoding="utf-8") as lines:
             for number, _, row in json_lines(lines):
                 if row is None:
-                    print(f"imr-llm: {args.results}, line {number}: not JSON; skipped", file=sys.stderr)
+                    _say(f"imr-llm: {args.results}, line {number}: not JSON; skipped")
                 else:
                     rows.append(row)
         Path(args.output).write_text(render_review(rows, title=f"imr-llm review: {Path(args.results).name}"),
                                      encoding="utf-8")
     except OSError as exc:
-        print(f"imr-llm: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc.filename}: {exc.strerror or exc}")
         return 2
-    print(f"imr-llm: {len(rows)} letters in {args.output}", file=sys.stderr)
+    _say(f"imr-llm: {len(rows)} letters in {args.output}")
     return 0
 
 
@@ -356,7 +434,7 @@ def _run_query(args: argparse.Namespace) -> int:
     try:
         result = query(connect(*args.paths), args.sql)
     except AnalyticsError as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
     sys.stdout.write(csv_text(result, rounded=False) if args.csv else text_table(result))
     return 0
@@ -368,15 +446,15 @@ def _run_report(args: argparse.Namespace) -> int:
     try:
         report = write_report(args.paths, args.output, start=args.start, end=args.end)
     except AnalyticsError as exc:
-        print(f"imr-llm: {exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc}")
         return 2
     except OSError as exc:
-        print(f"imr-llm: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"imr-llm: {exc.filename or args.output}: {exc.strerror or exc}")
         return 2
     overview = report.overview()
-    print(f"imr-llm: report of {overview['letters']} letters and {overview['decisions']} decisions "
+    _say(f"imr-llm: report of {overview['letters']} letters and {overview['decisions']} decisions "
           f"({overview['failed_letters']} letters failed, not counted); {len(report.files)} files, "
-          f"open {Path(args.output) / 'report.html'}", file=sys.stderr)
+          f"open {Path(args.output) / 'report.html'}")
     return 0
 
 
@@ -385,13 +463,24 @@ class _Redacted(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
+        # The key as given and as used (stripped), longest first; a key of any length.
+        forms = {form for secret in secrets for form in (secret, secret.strip()) if form}
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[key]")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.secrets:
-            message = message.replace(secret, "[key]")
-        record.msg, record.args = message, None
+        record.msg, record.args = self._clean(record.getMessage()), None
+        if record.exc_info:  # a traceback's text can hold the key too (a header value in an error)
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
 
 

@@ -20,6 +20,11 @@ class TooLongError(DocumentError):
     """The text is far longer than any IMR letter: not sent to a model (the parser still reads it)."""
 
 
+class OutputError(Exception):
+    """OUT cannot be written (or is an input, or another run writes it), read back for resuming, or
+    its format needs what is not installed; the message is one line."""
+
+
 class AnalyticsError(Exception):
     """Rows that cannot be analysed (a missing file, a foreign Parquet, no report extra) or SQL that
     fails; the message is one line."""

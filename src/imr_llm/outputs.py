@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Any, Optional
 
 from .columns import NAMES, arrow_schema, arrow_table, flat_rows, to_cells
+from .errors import OutputError
+from .guards import OutputLock
 from .results import csv_records, json_lines
+from .writing import displayable, json_line
 
-
-class OutputError(Exception):
-    """OUT cannot be written, read back for resuming, or its format needs what is not installed."""
+__all__ = ["Nowhere", "Output", "OutputError", "open_output", "output_format"]
 
 
 def output_format(path: Optional[str]) -> str:
@@ -35,15 +36,24 @@ def output_format(path: Optional[str]) -> str:
 
 
 class Output:
-    """Rows in, written at once. ``done``: hashes of the documents OUT held already (resuming)."""
+    """Rows in, written at once. ``done``: hashes of the documents OUT held already (resuming).
+    ``close()`` ends the file and releases the run's lock on it."""
 
     done: set[str]
+    lock: Optional[OutputLock] = None
 
     def write(self, row: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def close(self) -> None:
+    def _close(self) -> None:
         pass
+
+    def close(self) -> None:
+        try:
+            self._close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 class Nowhere(Output):
@@ -61,10 +71,10 @@ class _JsonLines(Output):
         self.stream, self.owned, self.done = stream, owned, set()
 
     def write(self, row: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")  # one write: a line is whole or torn
+        self.stream.write(json_line(row) + "\n")  # one write: a line is whole or torn
         self.stream.flush()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         if self.owned:
             self.stream.close()
 
@@ -80,10 +90,10 @@ class _Csv(Output):
     def write(self, row: dict[str, Any]) -> None:
         buffer = io.StringIO()  # one write per document, as for JSON Lines
         csv.DictWriter(buffer, fieldnames=NAMES).writerows(to_cells(flat) for flat in flat_rows(row))
-        self.stream.write(buffer.getvalue())
+        self.stream.write(displayable(buffer.getvalue()))
         self.stream.flush()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self.stream.close()
 
 
@@ -96,12 +106,21 @@ class _Parquet(Output):
             import pyarrow.parquet as pq
         except ModuleNotFoundError:
             raise OutputError("Parquet output needs the parquet extra: pip install 'imr-llm[parquet]'") from None
-        self.pa, self.done, self.rows = pa, set(), []
+        self.pa, self.done, self.rows, self.path = pa, set(), [], path
         self.schema = arrow_schema(pa)
-        self.writer = pq.ParquetWriter(path, self.schema)
+        # Written under a temporary name and renamed when complete: a Parquet file is readable only
+        # once its footer is written, so OUT is never left as a 4-byte stub.
+        try:
+            descriptor, self.temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+                                                          dir=os.path.dirname(os.path.abspath(path)))
+            os.close(descriptor)
+            self.writer = pq.ParquetWriter(self.temporary, self.schema)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def write(self, row: dict[str, Any]) -> None:
-        self.rows.extend(flat_rows(row))
+        named = {key: displayable(row[key]) for key in ("source", "error") if isinstance(row.get(key), str)}
+        self.rows.extend(flat_rows({**row, **named}))
         if len(self.rows) >= self._BATCH:
             self._flush()
 
@@ -110,9 +129,11 @@ class _Parquet(Output):
             self.writer.write_table(arrow_table(self.pa, self.rows, self.schema))
             self.rows = []
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._flush()
         self.writer.close()
+        os.chmod(self.temporary, 0o644)  # mkstemp makes it private; OUT is an ordinary file
+        os.replace(self.temporary, self.path)
 
 
 def open_output(path: Optional[str], *, resume: bool = False) -> Output:
@@ -125,9 +146,20 @@ def open_output(path: Optional[str], *, resume: bool = False) -> Output:
         import sys
 
         return _JsonLines(sys.stdout, owned=False)
+    if kind == "parquet" and resume:
+        raise OutputError("Parquet output cannot be resumed: write .jsonl or .csv and convert")
+    lock = OutputLock(path).acquire()  # before anything is read, truncated or replaced
+    try:
+        output = _open_locked(path, kind, resume)
+    except BaseException:
+        lock.release()
+        raise
+    output.lock = lock
+    return output
+
+
+def _open_locked(path: str, kind: str, resume: bool) -> Output:
     if kind == "parquet":
-        if resume:
-            raise OutputError("Parquet output cannot be resumed: write .jsonl or .csv and convert")
         return _Parquet(path)
     done: set[str] = set()
     exists = resume and os.path.exists(path)
@@ -154,10 +186,18 @@ def _keep_finished(path: str, kind: str) -> set[str]:
         raise OutputError(f"cannot read {path} to resume: {exc.strerror or exc}") from None
     kept, done = (_keep_csv if kind == "csv" else _keep_jsonl)(text)
     if kept != text:
-        temporary = f"{path}.resuming"
-        with open(temporary, "w", encoding="utf-8", newline="") as out:
-            out.write(kept)
-        os.replace(temporary, path)
+        # A new file of its own (O_EXCL), never a name that could already be a link elsewhere.
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".resuming",
+                                                 dir=os.path.dirname(os.path.abspath(path)))
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+                out.write(kept)
+            os.chmod(temporary, os.stat(path).st_mode & 0o777)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
     return done
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Union
 
@@ -17,6 +18,9 @@ from .errors import ReadError
 Source = Union[str, "os.PathLike[str]"]
 
 SUFFIXES = (".pdf", ".txt")
+# The largest of the 94 dev PDFs is 101 KB; a scanned 40-page letter could reach 20 MB.
+# Past this a file is not read at all (a device such as /dev/zero never ends).
+MAX_BYTES = 50 * 2**20
 
 # PDFium writes U+FFFE where a word was hyphenated across a line ("non\ufffecertified").
 # Chained str.replace: several times faster than str.translate on these mostly-ASCII texts.
@@ -45,14 +49,7 @@ def read_text(source: Source) -> str:
     if not looks_like_path(source):
         return normalize_text(str(source))
     path = Path(source)
-    if path.is_dir():
-        raise ReadError(f"{path} is a folder, not a letter")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ReadError(f"no such file: {path}") from None
-    except OSError as exc:
-        raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_letter_bytes(path)
     # The bytes decide, not the name: a PDF saved as .txt is still read as a PDF.
     is_pdf = data.lstrip()[:5] == b"%PDF-"
     if is_pdf:
@@ -66,6 +63,31 @@ def read_text(source: Source) -> str:
         scanned = " (a scanned PDF with no text layer?)" if is_pdf else ""
         raise ReadError(f"the document holds no text{scanned}")
     return text
+
+
+def read_letter_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most `MAX_BYTES`; a folder, a FIFO, a device (which would
+    hang or never end) or a larger file is a ReadError, found out before the file is opened."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ReadError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ReadError(f"{path} is a folder, not a letter")
+    if not stat.S_ISREG(info.st_mode):
+        raise ReadError(f"{path} is not a regular file (a pipe, socket or device)")
+    if info.st_size > MAX_BYTES:
+        raise ReadError(f"{path} is {info.st_size:,} bytes, more than any letter ({MAX_BYTES:,} at most)")
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)  # the file may have grown since it was looked at
+    except OSError as exc:
+        raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ReadError(f"{path} is more than {MAX_BYTES:,} bytes, more than any letter")
+    return data
 
 
 def _decode(data: bytes) -> str:

@@ -8,8 +8,8 @@ import sys
 from typing import IO, Any, Iterable, Iterator, Optional
 
 # A rationale can exceed the csv module's default cell limit (131,072 characters): a CSV of ours is
-# read whole, whatever its longest cell.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# read whole, whatever its longest cell. The limit is the process's, so it is lifted while reading.
+_NO_LIMIT = min(sys.maxsize, 2**31 - 1)
 
 
 def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, str, Optional[Any]]]:
@@ -28,7 +28,11 @@ def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, str, Optional[Any]]]
 
 def csv_records(stream: IO[str]) -> Iterator[dict[str, Optional[str]]]:
     """The rows of a CSV with a header line, as dicts of cells (a UTF-8 byte-order mark is dropped)."""
-    reader = csv.DictReader(stream)
-    if reader.fieldnames and reader.fieldnames[0].startswith("\ufeff"):
-        reader.fieldnames = [reader.fieldnames[0].lstrip("\ufeff"), *reader.fieldnames[1:]]
-    yield from reader
+    before = csv.field_size_limit(_NO_LIMIT)
+    try:
+        reader = csv.DictReader(stream)
+        if reader.fieldnames and reader.fieldnames[0].startswith("\ufeff"):
+            reader.fieldnames = [reader.fieldnames[0].lstrip("\ufeff"), *reader.fieldnames[1:]]
+        yield from reader
+    finally:
+        csv.field_size_limit(before)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import AsyncIterator, Collection, Iterable, Optional
 
 from .calling import ModelError
-from .errors import DocumentError
+from .errors import DocumentError, ReadError
 from .extraction import aextract, resolve_endpoint
 from .limits import Limits, limited_client
 from .policy import check_judgement
+from .reading import read_letter_bytes
 from .schema import Determination
 
 
@@ -36,8 +37,8 @@ class Outcome:
 def content_hash(path: str) -> Optional[str]:
     """SHA-256 of a file's bytes (a renamed copy has the same), None when it cannot be read."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_letter_bytes(Path(path))).hexdigest()
+    except ReadError:  # what cannot be read as a letter (a FIFO, a device) is not hashed either
         return None
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ..writing import printable
+
 NONE = "(none)"
 
 
@@ -233,7 +235,7 @@ def run(con: Any, table: Table) -> Result:
 def text_table(result: Result, width: int = 48) -> str:
     """A result as aligned columns for a terminal; a cell longer than ``width`` is cut with "…"."""
     def shown(column: str, value: Any) -> str:
-        text = "NULL" if value is None else " ".join(cell(column, value, rounded=False).split())
+        text = "NULL" if value is None else " ".join(printable(cell(column, value, rounded=False)).split())
         return text if len(text) <= width else text[: width - 1] + "…"
 
     rows = [[shown(c, v) for c, v in zip(result.columns, row, strict=True)] for row in result.rows]
