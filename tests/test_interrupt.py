@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 from benchmarks.latency_server import LatencyServer
 from conftest import SEEDS
 
@@ -53,3 +55,38 @@ def test_sigint_stops_cleanly_and_resume_completes_exactly_once(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(row["sha256"] for row in rows) == sorted(content_hash(str(p)) for p in letters)
+
+
+@pytest.mark.parametrize("stop, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_sigterm_and_sighup_stop_as_ctrl_c_does(tmp_path, stop, status, suffix):
+    """Whole lines (a readable Parquet file), the resume message, and Python's exit handlers run:
+    the one that stops the local model server among them."""
+    variants(tmp_path / "letters")
+    out, ran = tmp_path / f"out{suffix}", tmp_path / "atexit-ran"
+    with LatencyServer(0.3) as base_url:
+        child = (f"import atexit, sys; atexit.register(lambda: open({str(ran)!r}, 'w').close()); "
+                 "from imr_llm.cli import main; sys.exit(main(sys.argv[1:]))")
+        command = [sys.executable, "-c", child, "extract", str(tmp_path / "letters"), "-o", str(out),
+                   "--model", "local", "--base-url", base_url, "--concurrency", "2"]
+        run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while suffix == ".jsonl" and time.monotonic() < deadline and (not out.exists() or
+                                                                      out.read_text().count("\n") < 2):
+            time.sleep(0.05)
+        time.sleep(0.5 if suffix == ".jsonl" else 10.0)  # Parquet shows nothing until the end: letters in flight
+        run.send_signal(stop)
+        _, err = run.communicate(timeout=30)
+    assert run.returncode == status, err
+    assert f"stopped by {stop.name} after" in err and "Traceback" not in err
+    assert ran.exists(), "exit handlers did not run: a local model server would be left behind"
+    if suffix == ".jsonl":
+        text = out.read_text()
+        assert text.count("\n") >= 2 and text.endswith("\n") and all(json.loads(line)["error"] is None for line in text.splitlines())
+    else:
+        import pyarrow.parquet as pq
+
+        documents = int(re.search(r"after (\d+) documents", err).group(1))
+        rows = pq.read_table(out)  # complete: footer written, renamed into place
+        assert len(set(rows["sha256"].to_pylist())) == documents > 0
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

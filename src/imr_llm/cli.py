@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -233,13 +234,15 @@ def _run_extract(args: argparse.Namespace) -> int:
     sources = list(iter_documents(args.paths))
     tally, started = _Tally(), time.monotonic()
     progress = _progress_bar(len(sources))
+    previous = _stop_on_signals()
     try:
         asyncio.run(_extract_all(args, sources, limits, prices, output, tally, progress))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP turned into the same (_Signalled)
         output.close()
         where = "; run the same command with --resume to finish" if args.output else ""
-        _say(f"\nimr-llm: interrupted after {tally.documents} documents{where}")
-        return 130
+        what = "interrupted" if not isinstance(stop, _Signalled) else f"stopped by {stop.name}"
+        _say(f"\nimr-llm: {what} after {tally.documents} documents{where}")
+        return 128 + (stop.signum if isinstance(stop, _Signalled) else signal.SIGINT)
     except BrokenPipeError:  # stdout was the output, and its reader went away (| head)
         _discard_stdout()
         output.close()
@@ -252,6 +255,8 @@ def _run_extract(args: argparse.Namespace) -> int:
         _say(f"imr-llm: {exc}")
         return 2
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if progress is not None:
             progress.close()
     output.close()
@@ -283,6 +288,30 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
         _count(tally, outcome.determination, prices)
         if outcome.error:
             tally.failed += 1
+
+
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, met as Ctrl-C is: the run stops between documents' lines, OUT is closed
+    whole, and Python exits normally, so that the local model server is stopped too (atexit does
+    not run when a signal's default action kills the process)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum, self.name = signum, signal.Signals(signum).name
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    def stop(signum: int, frame: Any) -> None:
+        raise _Signalled(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        try:
+            if signum is not None:
+                previous[signum] = signal.signal(signum, stop)
+        except ValueError:  # main() called from a thread other than the main one: leave signals be
+            break
+    return previous
 
 
 class _Table:
