@@ -4,13 +4,15 @@ The dev letters are others' data: neither their text nor the model's answers (wh
 be committed. A sealed cassette keeps the exchange replayable without holding either:
 
 - each request body is stored only as its SHA-256, and replay matches requests by that hash;
-- each response body is encrypted with a keystream derived from the letter file's own bytes
-  (SHA-256 in counter mode, a fresh nonce per exchange).
+- each response body is encrypted with AES-256-GCM (the `cryptography` package) under a key
+  derived from the letter file's own bytes (HKDF-SHA256), with a random 96-bit nonce stored beside
+  it and the request's digest as associated data: an answer cannot be moved to another request,
+  and a body that was altered fails authentication loudly instead of replaying something else.
 
 Replaying therefore needs the letter itself, read from ../shared at run time like the letter's
-gold file; without it the cassette holds no readable text. A key check in the file tells a changed
-letter from a corrupt cassette. The wall time of the recorded extraction is kept too, so replayed
-rows can report seconds per letter.
+gold file; without it the cassette holds no readable text. The SHA-256 of the letter's bytes is
+kept too, so that a changed letter is told apart from a tampered cassette. The wall time of the
+recorded extraction is kept, so replayed rows can report seconds per letter.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-FORMAT = "imr-llm sealed cassette 1"
-_KEY_LABEL = b"imr-llm sealed cassette key\0"
-_CHECK_LABEL = b"imr-llm sealed cassette check\0"
+FORMAT = "imr-llm sealed cassette 2"
+_KEY_INFO = b"imr-llm sealed cassette 2: AES-256-GCM key"
 
 
 class CassetteError(Exception):
@@ -54,51 +56,54 @@ def match_body(r1: Any, r2: Any) -> None:
     assert body_digest(r1.body) == body_digest(r2.body)
 
 
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = (hashlib.sha256(key + nonce + counter.to_bytes(8, "big")).digest() for counter in range(length // 32 + 1))
-    return b"".join(blocks)[:length]
-
-
-def _xor(data: bytes, stream: bytes) -> bytes:
-    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(data), "big")
-
-
 class SealedSerializer:
     """A vcrpy serializer whose key comes from one letter's bytes (one serializer per cassette)."""
 
     def __init__(self, letter: bytes) -> None:
-        self._key = hashlib.sha256(_KEY_LABEL + letter).digest()
-        self._check = hashlib.sha256(_CHECK_LABEL + self._key).hexdigest()[:16]
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(letter)
+        self._cipher = AESGCM(key)
+        self._letter = "sha256:" + hashlib.sha256(letter).hexdigest()
         self.seconds: Optional[float] = None  # wall time of the recorded extraction
         self.about: dict[str, Any] = {}  # model, prompt, document: for people reading the file
 
-    def _seal(self, index: int, digest: str, text: str) -> str:
-        data = text.encode("utf-8")
-        nonce = index.to_bytes(4, "big") + digest.encode("ascii")
-        return base64.b64encode(_xor(data, _keystream(self._key, nonce, len(data)))).decode("ascii")
+    def _seal(self, digest: str, text: str) -> tuple[str, str]:
+        nonce = os.urandom(12)  # random per body: re-recording a request never reuses one
+        sealed = self._cipher.encrypt(nonce, text.encode("utf-8"), digest.encode("ascii"))
+        return base64.b64encode(nonce).decode("ascii"), base64.b64encode(sealed).decode("ascii")
 
-    def _unseal(self, index: int, digest: str, sealed: str) -> str:
-        data = base64.b64decode(sealed)
-        nonce = index.to_bytes(4, "big") + digest.encode("ascii")
-        return _xor(data, _keystream(self._key, nonce, len(data))).decode("utf-8")
+    def _unseal(self, digest: str, nonce: str, sealed: str) -> str:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            data = self._cipher.decrypt(base64.b64decode(nonce), base64.b64decode(sealed), digest.encode("ascii"))
+        except (InvalidTag, ValueError, TypeError):
+            raise CassetteError(f"an answer to request {digest[:15]}… fails authentication: the cassette is "
+                                "tampered or corrupt; record it again") from None
+        return data.decode("utf-8")
 
     def serialize(self, cassette: dict) -> str:
         interactions = []
-        for index, exchange in enumerate(cassette["interactions"]):
+        for exchange in cassette["interactions"]:
             request, response = exchange["request"], exchange["response"]
             digest = body_digest(request["body"])
             body = response["body"]["string"]
             if isinstance(body, bytes):
                 body = body.decode("utf-8")
+            nonce, sealed = self._seal(digest, body)
             interactions.append({
                 "request": {"method": request["method"], "uri": request["uri"], "body": digest},
                 "response": {
                     "status": response["status"],
                     "content_type": _header(response.get("headers", {}), "content-type"),
-                    "sealed_body": self._seal(index, digest, body),
+                    "nonce": nonce,
+                    "sealed_body": sealed,
                 },
             })
-        document = {"format": FORMAT, **self.about, "key_check": self._check, "seconds": self.seconds,
+        document = {"format": FORMAT, **self.about, "letter": self._letter, "seconds": self.seconds,
                     "interactions": interactions}
         return json.dumps(document, indent=1) + "\n"
 
@@ -109,11 +114,11 @@ class SealedSerializer:
             raise CassetteError("not a sealed cassette (not JSON)") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise CassetteError(f"not a sealed cassette (format is not {FORMAT!r})")
-        if document.get("key_check") != self._check:
+        if document.get("letter") != self._letter:
             raise CassetteError("recorded from a different version of this letter: its bytes have changed")
         self.seconds = document.get("seconds")
         interactions = []
-        for index, exchange in enumerate(document["interactions"]):
+        for exchange in document["interactions"]:
             request, response = exchange["request"], exchange["response"]
             headers = {"content-type": [response["content_type"]]} if response.get("content_type") else {}
             interactions.append({
@@ -121,7 +126,8 @@ class SealedSerializer:
                 "response": {
                     "status": response["status"],
                     "headers": headers,
-                    "body": {"string": self._unseal(index, request["body"], response["sealed_body"])},
+                    "body": {"string": self._unseal(request["body"], response.get("nonce", ""),
+                                                    response["sealed_body"])},
                 },
             })
         return {"version": 1, "interactions": interactions}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -76,3 +77,43 @@ def test_a_missing_cassette_is_named(tmp_path):
     with pytest.raises(CassetteError, match="missing cassette .*nothing.json"):
         with sealed_cassette(tmp_path / "nothing.json", b"letter", record=False):
             pass
+
+
+def test_one_flipped_bit_is_a_loud_error_naming_the_file(tmp_path):
+    letter = seed("000").read_bytes()
+    path = tmp_path / "seed-000.json"
+    path.write_text(SealedSerializer(letter).serialize(recorded_interactions()))
+    document = json.loads(path.read_text())
+    sealed = bytearray(base64.b64decode(document["interactions"][1]["response"]["sealed_body"]))
+    sealed[5] ^= 0x01
+    document["interactions"][1]["response"]["sealed_body"] = base64.b64encode(bytes(sealed)).decode()
+    path.write_text(json.dumps(document))
+    with pytest.raises(CassetteError, match=r"seed-000\.json: .*tampered or corrupt"):
+        with sealed_cassette(path, letter, record=False):
+            pass
+
+
+def test_an_answer_moved_to_another_request_fails_authentication():
+    letter = seed("000").read_bytes()
+    document = json.loads(SealedSerializer(letter).serialize(recorded_interactions()))
+    first, second = document["interactions"][0]["response"], document["interactions"][1]["response"]
+    first["nonce"], first["sealed_body"], second["nonce"], second["sealed_body"] = \
+        second["nonce"], second["sealed_body"], first["nonce"], first["sealed_body"]
+    with pytest.raises(CassetteError, match="tampered or corrupt"):
+        SealedSerializer(letter).deserialize(json.dumps(document))
+
+
+def test_sealing_twice_never_reuses_a_nonce():
+    letter = seed("000").read_bytes()
+    nonces = [exchange["response"]["nonce"] for _ in range(2)
+              for exchange in json.loads(SealedSerializer(letter).serialize(recorded_interactions()))["interactions"]]
+    assert len(set(nonces)) == len(nonces)
+
+
+def test_every_committed_sealed_cassette_is_aes_gcm():
+    sealed = sorted((CASSETTES / "evals").rglob("*.json"))
+    assert len(sealed) >= 150
+    for path in sealed:
+        document = json.loads(path.read_text())
+        assert document["format"] == "imr-llm sealed cassette 2" and "key_check" not in document, path
+        assert all(len(base64.b64decode(x["response"]["nonce"])) == 12 for x in document["interactions"]), path
