@@ -116,3 +116,30 @@ def test_usage_figures_out_of_range_are_not_counted():
     _add_usage(usage, SimpleNamespace(prompt_tokens=1e30, completion_tokens=7))
     _add_usage(usage, SimpleNamespace(prompt_tokens=-5, completion_tokens=float("nan")))
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (0, 7, 7)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_never_followed_the_letter_stays_with_the_endpoint_asked(status):
+    from conftest import seed
+    from fault_server import FaultServer
+
+    from imr_llm import extract
+
+    with FaultServer([(200, {}, ERROR)]) as elsewhere:
+        with FaultServer([(status, {"location": elsewhere.base_url + "/chat/completions"}, b"{}")]) as redirecting:
+            with pytest.raises(ModelError) as caught:
+                extract(seed("000"), model="some-model", base_url=redirecting.base_url, max_retries=1)
+    assert elsewhere.requests == []  # nothing re-sent to the other host
+    assert f"redirected (HTTP {status}) to http://127.0.0.1:" in str(caught.value) and "not followed" in str(caught.value)
+
+
+def test_a_200_carrying_an_error_object_is_the_endpoints_own_message():
+    from conftest import seed
+    from fault_server import FaultServer
+
+    from imr_llm import extract
+
+    with FaultServer([(200, {}, ERROR)]) as server:
+        with pytest.raises(ModelError, match="^model endpoint said: injected fault$") as caught:
+            extract(seed("000"), model="some-model", base_url=server.base_url, max_retries=1)
+    assert caught.value.transport  # a server fault, retried as one

@@ -90,3 +90,22 @@ def test_spans_that_do_not_fit_the_text_are_noted_not_marked():
     assert marked.count("<mark") == 1
     assert notes == ["decision 2: item span [0, %d] is outside the text" % (len(text) + 5),
                      "decision 1: rationale span overlaps another; not marked"]
+
+
+def test_review_reads_only_the_letter_the_row_was_made_from(tmp_path):
+    import hashlib
+
+    from imr_llm.review import render_review
+
+    secret = tmp_path / "secret.conf"
+    secret.write_text("root:$6$notforthepage\n")
+    changed = tmp_path / "a.txt"
+    shutil.copy(seed("000"), changed)
+    row = json.loads(json.dumps({"source": str(changed), "sha256": hashlib.sha256(changed.read_bytes()).hexdigest(),
+                                 "error": None, "decisions": []}))
+    assert "Physical therapy" in render_review([row])  # the same bytes: shown
+    changed.write_text(changed.read_text().replace("Physical therapy", "Physical therapy, edited"))
+    page = render_review([row, {"source": str(secret), "sha256": None, "error": None, "decisions": []},
+                          {"source": "/etc/shadow", "error": None, "decisions": []}])
+    assert "edited" not in page and "notforthepage" not in page and "root:" not in page
+    assert page.count("letter not shown") == 3

@@ -94,7 +94,11 @@ class Caller:
         self.endpoint = endpoint
         self._owns_client = client is None
         if client is None:
-            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key)
+            from openai import DefaultAsyncHttpxClient
+
+            # No redirects: a 307 would re-send the letter (and the key) to whatever host it names.
+            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
+                                 http_client=DefaultAsyncHttpxClient(follow_redirects=False))
         # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
         self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
         # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
@@ -191,8 +195,22 @@ def _last_answer(exc: BaseException) -> Optional[str]:
         if completion is not None:
             try:
                 return completion.choices[0].message.content
-            except (AttributeError, IndexError):
+            except (AttributeError, IndexError, TypeError):  # no choices at all: an error object
                 return None
+    return None
+
+
+def _endpoint_said(exc: BaseException) -> Optional[str]:
+    """The message of an error object that a server sent with status 200 instead of choices."""
+    for cause in _causes(exc):
+        completion = getattr(cause, "last_completion", None)
+        if completion is None or getattr(completion, "choices", None):
+            continue
+        error = (getattr(completion, "model_extra", None) or {}).get("error")
+        if isinstance(error, dict):
+            return " ".join(str(error.get("message") or error.get("type") or "an error").split())[:300]
+        if isinstance(error, str):
+            return " ".join(error.split())[:300]
     return None
 
 
@@ -227,6 +245,8 @@ def is_transport_fault(exc: BaseException) -> bool:
     """A fault of the connection or the server, worth the same request again."""
     import openai
 
+    if _endpoint_said(exc) is not None:
+        return True  # a 200 carrying an error object: the server's fault, as a 500 would be
     for cause in _causes(exc):
         if isinstance(cause, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
                               openai.InternalServerError)):
@@ -272,16 +292,31 @@ def wait_for_retry(retry_state: Any) -> float:
     return random.uniform(0, min(0.5 * 2 ** (retry_state.attempt_number - 1), 8.0))
 
 
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a redirect target: its path and query are none of the message's business."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "a relative location"
+
+
 def describe_failure(exc: BaseException) -> str:
     """One line, no traceback, no key: what finally went wrong with a model call."""
     import openai
 
     causes = _causes(exc)
+    said = _endpoint_said(exc)
+    if said is not None:
+        return f"model endpoint said: {said}"
     for cause in causes:
         if isinstance(cause, openai.APITimeoutError):
             return "model call timed out"
         if isinstance(cause, openai.APIConnectionError):
             return "could not connect to the model endpoint"
+        if isinstance(cause, openai.APIStatusError) and 300 <= cause.status_code < 400:
+            where = cause.response.headers.get("location", "elsewhere")
+            return (f"model endpoint redirected (HTTP {cause.status_code}) to {_origin(where)}; not followed: "
+                    "the letter goes only to --base-url (set it to the endpoint itself)")
         if isinstance(cause, openai.APIStatusError):
             return f"model endpoint answered HTTP {cause.status_code}"
     from pydantic import ValidationError

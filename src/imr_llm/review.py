@@ -8,12 +8,13 @@ fields alone are shown, with that said. No external files, no network: the page 
 
 from __future__ import annotations
 
+import hashlib
 import html
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from .errors import DocumentError
-from .reading import read_text
+from .reading import SUFFIXES, read_letter_bytes, read_text
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1d}
@@ -50,12 +51,23 @@ def _text_of(row: dict) -> tuple[Optional[str], Optional[str]]:
     if row.get("text"):
         return row["text"], None
     source = row.get("source")
-    if not source:
-        return None, "no text in the row and no source to read it from"
+    if not isinstance(source, str) or not source:
+        return None, "letter not shown: no text in the row and no source to read it from"
+    path = Path(source)
+    # Only what could have been a letter, and only the very bytes the row was made from: a row
+    # naming /etc/shadow shows nothing, and a letter edited since would misplace every span.
+    if path.suffix.lower() not in SUFFIXES:
+        return None, f"letter not shown: {path.name} is not a .pdf or .txt letter"
     try:
-        return read_text(Path(source)), None
+        data = read_letter_bytes(path)
     except DocumentError as exc:
-        return None, f"the letter could not be read again: {exc}"
+        return None, f"letter not shown: it could not be read again: {exc}"
+    if hashlib.sha256(data).hexdigest() != row.get("sha256"):
+        return None, "letter not shown: the file's bytes are not those the row was made from (changed since)"
+    try:
+        return read_text(path), None
+    except DocumentError as exc:
+        return None, f"letter not shown: it could not be read again: {exc}"
 
 
 def highlighted(text: str, decisions: list[dict]) -> tuple[str, list[str]]:
