@@ -172,3 +172,25 @@ def test_collect_merges_by_the_policy_asked_for(prepared, tmp_path):
         row = lines(out)[0]
         assert row["decisions"][0]["category"] == category
         assert any("category: model 'Other'" in w for w in row["warnings"])
+
+
+def test_hand_edited_batch_files_skip_the_bad_lines_and_go_on(prepared, tmp_path, capsys):
+    manifest = manifest_path(prepared)
+    entries = lines(manifest)
+    ids = {entry["source"].rsplit("/", 1)[-1]: entry["custom_ids"] for entry in entries}
+    unknown_prompt = {**entries[1], "prompt": "no-such-prompt"}
+    manifest.write_text("".join(json.dumps(x) + "\n" for x in [entries[0], [1, 2], {"source": 5}, unknown_prompt,
+                                                                 {"sha256": ["x"], "custom_ids": [["y"]]}]))
+    first = ids["000.txt"]
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(x + "\n" for x in [json.dumps(result(first[0], json.dumps(DECISION))), "[1]",
+                                                   json.dumps({"custom_id": first[1], "response": "x"}),
+                                                   json.dumps({"custom_id": ["unhashable"]}), "not json"]))
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", "collect", str(prepared), str(results), "-o", str(out)]) == 1
+    rows = lines(out)
+    err = capsys.readouterr().err
+    assert "manifest" in err and "line 2: not a JSON object; skipped" in err and "line 5: not a JSON object" in err
+    assert len(rows) == 4 and all(row["error"] and "\n" not in row["error"] for row in rows)
+    assert "has no response object" in rows[0]["error"]
+    assert "no-such-prompt" in rows[2]["error"] and "malformed" in rows[1]["error"]

@@ -129,3 +129,14 @@ def test_csv_resume_keeps_a_row_with_a_cell_longer_than_the_csv_modules_limit(tm
     output = open_output(str(path), resume=True)
     output.close()
     assert output.done == {"a" * 64}  # 003 was last, so redone; the long row kept, not re-paid for
+
+
+@pytest.mark.parametrize("content", ["hello world\n", "source,sha256\nx,y\n", '{"sha256": ["x"]}\n', "[1, 2]\n",
+                                     '{"source": 5, "decisions": []}\n'])
+def test_resume_refuses_a_file_that_holds_lines_not_its_rows(tmp_path, content):
+    path = tmp_path / "out.jsonl"
+    good = json.dumps(row_for("000", "a" * 64))
+    path.write_text(good + "\n" + content)
+    with pytest.raises(OutputError, match="line 2 of OUT is not a row"):
+        open_output(str(path), resume=True)
+    assert path.read_text() == good + "\n" + content  # nothing rewritten

@@ -109,3 +109,14 @@ def test_review_reads_only_the_letter_the_row_was_made_from(tmp_path):
                           {"source": "/etc/shadow", "error": None, "decisions": []}])
     assert "edited" not in page and "notforthepage" not in page and "root:" not in page
     assert page.count("letter not shown") == 3
+
+
+def test_review_skips_lines_that_are_not_rows_and_survives_odd_fields(tmp_path, capsys):
+    rows = tmp_path / "rows.jsonl"
+    odd = {"source": "a.txt", "sha256": None, "error": None, "dates": "not a dict", "decisions": [{"item": "x"}]}
+    rows.write_text("\n".join([json.dumps({"sha256": ["x"]}), "[1, 2]", json.dumps({"source": 5}),
+                               json.dumps({"source": "b.txt", "decisions": [{"item_span": "ab"}]}), json.dumps(odd)]))
+    assert main(["review", str(rows), "-o", str(tmp_path / "page.html")]) == 0
+    err = capsys.readouterr().err
+    assert [f"line {n}: not a row" in err for n in (1, 2, 3, 4, 5)] == [True, True, True, True, False]
+    assert "the row is malformed" in (tmp_path / "page.html").read_text()

@@ -112,34 +112,51 @@ class Collected:
     error: Optional[str]
 
 
-def _read_jsonl(path: Path, what: str) -> Iterator[dict]:
+def _read_jsonl(path: Path, what: str, skipped: list[str]) -> Iterator[dict]:
+    """The JSON objects of ``path``; a line that is not one is skipped, with a message in ``skipped``."""
     try:
-        with path.open(encoding="utf-8") as lines:
+        with path.open(encoding="utf-8", errors="replace") as lines:
             for number, _, value in json_lines(lines):
-                if value is None:
-                    raise BatchError(f"{what} {path}, line {number}: not JSON")
-                yield value
+                if isinstance(value, dict):
+                    yield value
+                else:
+                    skipped.append(f"{what} {path}, line {number}: not a JSON object; skipped")
     except OSError as exc:
         raise BatchError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
-def collect(requests: Path, results: Path, judgement: str = "parser") -> Iterator[Collected]:
+def _by_id(lines: Iterator[dict]) -> dict[str, dict]:
+    return {line["custom_id"]: line for line in lines if isinstance(line.get("custom_id"), str)}
+
+
+def collect(requests: Path, results: Path, judgement: str = "parser",
+            skipped: Optional[list[str]] = None) -> Iterator[Collected]:
     """Every letter of the manifest of ``requests``, its answers taken from ``results`` and merged
-    with the parser's by ``judgement`` (see `merging`)."""
+    with the parser's by ``judgement`` (see `merging`). Lines that are not JSON objects are left
+    out, each with a one-line message appended to ``skipped``; a malformed manifest entry is that
+    letter's error row, and the rest goes on."""
+    skipped = [] if skipped is None else skipped
     manifest = manifest_path(requests)
     if not manifest.is_file():
         raise BatchError(f"no manifest {manifest} beside {requests}: it is written by 'imr-llm batch prepare'")
-    asked = {line.get("custom_id"): line for line in _read_jsonl(requests, "requests")}
-    answered = {line.get("custom_id"): line for line in _read_jsonl(results, "results")}
-    for entry in _read_jsonl(manifest, "manifest"):
-        source, sha256 = entry.get("source", "?"), entry.get("sha256")
+    asked = _by_id(_read_jsonl(requests, "requests", skipped))
+    answered = _by_id(_read_jsonl(results, "results", skipped))
+    for number, entry in enumerate(_read_jsonl(manifest, "manifest", skipped), 1):
+        source = entry.get("source") if isinstance(entry.get("source"), str) else f"manifest entry {number}"
+        sha256 = entry.get("sha256") if isinstance(entry.get("sha256"), str) else None
         if entry.get("error"):
-            yield Collected(source, sha256, None, entry["error"])
+            yield Collected(source, sha256, None, " ".join(str(entry["error"]).split()))
+            continue
+        ids = entry.get("custom_ids")
+        if sha256 is None or not isinstance(entry.get("prompt"), str) or not isinstance(ids, list) \
+                or not all(isinstance(i, str) for i in ids):
+            yield Collected(source, sha256, None, f"manifest entry {number} is malformed (source, sha256, prompt "
+                                                  "and custom_ids are needed); skipped")
             continue
         try:
             yield Collected(source, sha256, _letter(entry, asked, answered, judgement), None)
-        except (DocumentError, BatchError) as exc:
-            yield Collected(source, sha256, None, str(exc))
+        except (DocumentError, BatchError, ValueError) as exc:  # ValueError: a prompt this install lacks
+            yield Collected(source, sha256, None, " ".join(str(exc).split()))
 
 
 def _letter(entry: dict, asked: dict, answered: dict, judgement: str) -> Determination:
@@ -162,9 +179,15 @@ def _letter(entry: dict, asked: dict, answered: dict, judgement: str) -> Determi
         warnings.extend(notes)
         answers.append(answer)
     result, notes = assemble(plan, answers, judgement)
-    model = asked[ids[0]]["body"].get("model") if ids else entry.get("model")
+    body = asked[ids[0]].get("body") if ids else None
+    model = body.get("model") if isinstance(body, dict) else entry.get("model")
     return result.model_copy(update={"warnings": warnings + notes, "usage": usage, "model": model,
                                      "prompt": entry["prompt"]})
+
+
+def _count(value: Any) -> int:
+    """A token count as the engine reported it; anything else (a string, 1e30) counts nothing."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000 else 0
 
 
 def _content(call_id: str, line: Optional[dict], usage: Usage) -> str:
@@ -176,13 +199,15 @@ def _content(call_id: str, line: Optional[dict], usage: Usage) -> str:
         reason = f"{error.get('code')}: {error.get('message')}" if isinstance(error, dict) else str(error)
         raise BatchError(f"request {call_id} failed: {reason}")
     response = line.get("response") or {}
-    body = response.get("body") or {}
+    body = (response.get("body") or {}) if isinstance(response, dict) else {}
+    if not isinstance(response, dict) or not isinstance(body, dict):
+        raise BatchError(f"request {call_id}: the result line has no response object")
     if response.get("status_code") != 200:
         message = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
         raise BatchError(f"request {call_id} failed: HTTP {response.get('status_code')}: {message or 'no message'}")
-    tokens = body.get("usage") or {}
-    usage.prompt_tokens += tokens.get("prompt_tokens", 0) or 0
-    usage.completion_tokens += tokens.get("completion_tokens", 0) or 0
+    tokens = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage.prompt_tokens += _count(tokens.get("prompt_tokens"))
+    usage.completion_tokens += _count(tokens.get("completion_tokens"))
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
     usage.calls += 1
     try:

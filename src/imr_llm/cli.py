@@ -27,7 +27,7 @@ from .outputs import Nowhere, OutputError, open_output
 from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
-from .results import json_lines
+from .results import is_row, json_lines
 from .runner import aextract_many
 from .writing import json_line, printable, result_row, write_table
 
@@ -415,9 +415,9 @@ def _run_collect(args: argparse.Namespace) -> int:
         refuse_inputs(args.output, [args.requests, args.results, str(manifest_path(Path(args.requests)))],
                       letters=False)
         output = open_output(args.output)
-        tally = _Tally()
+        tally, skipped = _Tally(), []
         try:
-            for letter in collect(Path(args.requests), Path(args.results), args.judgement):
+            for letter in collect(Path(args.requests), Path(args.results), args.judgement, skipped):
                 output.write(result_row(letter.source, letter.determination, letter.error,
                                         include_text=args.include_text, sha256=letter.sha256))
                 _count(tally, letter.determination, load_prices())
@@ -427,8 +427,10 @@ def _run_collect(args: argparse.Namespace) -> int:
     except (BatchError, OutputError, ValueError) as exc:
         _say(f"imr-llm: {exc}")
         return 2
+    for message in skipped:
+        _say(f"imr-llm: {message}")
     _say(_summary(tally, 0.0).rsplit(",", 1)[0])
-    return 1 if tally.failed else 0
+    return 1 if tally.failed or skipped else 0
 
 
 def _run_review(args: argparse.Namespace) -> int:
@@ -443,8 +445,8 @@ def _run_review(args: argparse.Namespace) -> int:
     try:
         with open(args.results, encoding="utf-8") as lines:
             for number, _, row in json_lines(lines):
-                if row is None:
-                    _say(f"imr-llm: {args.results}, line {number}: not JSON; skipped")
+                if not is_row(row):
+                    _say(f"imr-llm: {args.results}, line {number}: not a row of imr-llm extract; skipped")
                 else:
                     rows.append(row)
         Path(args.output).write_text(render_review(rows, title=f"imr-llm review: {Path(args.results).name}"),

@@ -24,7 +24,7 @@ from typing import IO, Any, Optional
 from .columns import NAMES, arrow_schema, arrow_table, flat_rows, to_cells
 from .errors import OutputError
 from .guards import OutputLock
-from .results import csv_records, json_lines
+from .results import csv_records, is_row, json_lines
 from .writing import displayable, json_line
 
 __all__ = ["Nowhere", "Output", "OutputError", "open_output", "output_format"]
@@ -205,8 +205,11 @@ def _keep_jsonl(text: str) -> tuple[str, set[str]]:
     if not text.endswith("\n"):
         text = text.rsplit("\n", 1)[0] if "\n" in text else ""  # no newline after it: cut off by a killed run
     kept, done = [], set()
-    for _, line, row in json_lines(text.split("\n")):
-        sha256 = _hash_of(row) if isinstance(row, dict) and row.get("error") is None else None
+    for number, line, row in json_lines(text.split("\n")):
+        if not is_row(row):  # not ours: rewriting OUT would destroy it, so resuming stops here
+            raise OutputError(f"cannot resume: line {number} of OUT is not a row of imr-llm extract; "
+                              "--resume rewrites OUT, so it refuses a file it did not write")
+        sha256 = _hash_of(row) if row.get("error") is None else None
         if sha256:
             kept.append(line)
             done.add(sha256)

@@ -36,3 +36,23 @@ def csv_records(stream: IO[str]) -> Iterator[dict[str, Optional[str]]]:
         yield from reader
     finally:
         csv.field_size_limit(before)
+
+
+def is_row(value: Any) -> bool:
+    """Whether a JSON value has the shape of a row `imr-llm extract` writes, as far as readers use it:
+    an object with a string ``source``, a string or null ``sha256`` and ``error``, a list of
+    decision objects whose spans (where given) are two integers."""
+    if not isinstance(value, dict) or not isinstance(value.get("source"), str):
+        return False
+    if not all(value.get(key) is None or isinstance(value.get(key), str) for key in ("sha256", "error")):
+        return False
+    decisions = value.get("decisions", [])
+    if not isinstance(decisions, list) or not all(isinstance(d, dict) for d in decisions):
+        return False
+    for decision in decisions:
+        for key in ("item_span", "rationale_span"):
+            span = decision.get(key)
+            if span is not None and not (isinstance(span, list) and len(span) == 2
+                                         and all(isinstance(n, int) and not isinstance(n, bool) for n in span)):
+                return False
+    return True

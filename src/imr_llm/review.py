@@ -147,6 +147,15 @@ def _letter(index: int, row: dict) -> str:
     return "".join(parts) + "</section>"
 
 
+def _letter_or_note(index: int, row: dict) -> str:
+    try:
+        return _letter(index, row)
+    except (AttributeError, TypeError, ValueError) as exc:  # a hand-edited row: a field of the wrong type
+        return (f'<section class="letter" id="doc-{index}"><h2>{_e(Path(str(row.get("source"))).name)}</h2>'
+                f'<div class="error">letter not shown: the row is malformed ({_e(type(exc).__name__)})</div>'
+                "</section>")
+
+
 def render_review(rows: Iterable[dict[str, Any]], title: str = "imr-llm review") -> str:
     """The review page for result rows (``imr-llm extract`` JSON Lines objects)."""
     rows = list(rows)
@@ -156,7 +165,7 @@ def render_review(rows: Iterable[dict[str, Any]], title: str = "imr-llm review")
         f'{" ⚠" if r.get("warnings") or r.get("error") else ""}</a>'
         for i, r in enumerate(rows)
     )
-    body = "".join(_letter(i, row) for i, row in enumerate(rows))
+    body = "".join(_letter_or_note(i, row) for i, row in enumerate(rows))
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{_STYLE}</style></head><body><header><b>{_e(title)}</b>: {len(rows)} letters, "
