@@ -92,3 +92,85 @@ def test_one_fault_among_many_letters_costs_nothing_else(capsys):
     with RecordedFaultServer(["500", "hang"]) as server:
         status, rows, _ = extract_with(server, capsys, "000", "001", "002", "003", "004")
     assert status == 0 and len(rows) == 5 and all(row["error"] is None for row in rows)
+
+
+class _Slow:
+    """A server that sends headers and then a body a few bytes at a time, or headers slowly, or a
+    body that never ends once decompressed."""
+
+    def __init__(self, how: str) -> None:
+        import gzip
+        import socket
+        import threading
+
+        self.how, self._socket = how, socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(8)
+        self.base_url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/v1"
+        self._bomb = gzip.compress(b"0" * (64 * 2**20)) if how == "bomb" else b""
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection) -> None:
+        import time
+
+        try:
+            connection.recv(1 << 20)
+            if self.how == "bomb":
+                connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+                                   + f"content-length: {len(self._bomb)}\r\n\r\n".encode() + self._bomb)
+            elif self.how == "body":
+                connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n")
+                while not self._stop.is_set():
+                    connection.sendall(b" ")
+                    time.sleep(0.2)
+            else:  # headers, a byte at a time
+                for byte in b"HTTP/1.1 200 OK\r\nx-slow: " + b"a" * 10_000:
+                    if self._stop.is_set():
+                        break
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.2)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._socket.close()
+
+
+@pytest.mark.parametrize("how", ["body", "headers"])
+def test_the_timeout_is_the_whole_requests_deadline_even_when_bytes_trickle(how):
+    from imr_llm import extract
+    from imr_llm.calling import ModelError
+
+    with _Slow(how) as server:
+        started = time.monotonic()
+        with pytest.raises(ModelError, match="model call timed out"):
+            extract(seed("000"), model="m", base_url=server.base_url, timeout=1.5, max_retries=1)
+        took = time.monotonic() - started
+    # (N + 1) x (S + 8): two requests of 1.5 s and one backoff of at most 8 s
+    assert took < 2 * (1.5 + 8), took
+
+
+def test_an_answer_that_never_ends_once_decompressed_is_cut_with_its_reason():
+    from imr_llm import extract
+    from imr_llm.calling import ModelError
+
+    with _Slow("bomb") as server:  # 64 KB on the wire, 64 MiB once decompressed
+        with pytest.raises(ModelError, match="larger than 4 MiB; not read on"):  # (read whole: "not valid JSON")
+            extract(seed("000"), model="m", base_url=server.base_url, timeout=30, max_retries=1)

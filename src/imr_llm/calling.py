@@ -96,9 +96,11 @@ class Caller:
         if client is None:
             from openai import DefaultAsyncHttpxClient
 
+            from .transport import BoundedTransport
+
             # No redirects: a 307 would re-send the letter (and the key) to whatever host it names.
-            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
-                                 http_client=DefaultAsyncHttpxClient(follow_redirects=False))
+            http = DefaultAsyncHttpxClient(follow_redirects=False, transport=BoundedTransport())
+            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http)
         # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
         self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
         # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
@@ -247,6 +249,10 @@ def is_transport_fault(exc: BaseException) -> bool:
 
     if _endpoint_said(exc) is not None:
         return True  # a 200 carrying an error object: the server's fault, as a 500 would be
+    from .transport import AnswerTooLarge
+
+    if any(isinstance(cause, AnswerTooLarge) for cause in _causes(exc)):
+        return False  # asking again would read the same flood
     for cause in _causes(exc):
         if isinstance(cause, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
                               openai.InternalServerError)):
@@ -305,6 +311,11 @@ def describe_failure(exc: BaseException) -> str:
     import openai
 
     causes = _causes(exc)
+    from .transport import AnswerTooLarge
+
+    too_large = next((c for c in causes if isinstance(c, AnswerTooLarge)), None)
+    if too_large is not None:
+        return f"model endpoint's {too_large}"
     said = _endpoint_said(exc)
     if said is not None:
         return f"model endpoint said: {said}"

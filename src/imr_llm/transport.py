@@ -1,4 +1,5 @@
-"""The HTTP transport that applies `limits.Limits` to every request a shared client sends."""
+"""The HTTP transports under every model client: a whole-request deadline and a size cap on each
+answer (`BoundedTransport`), and `limits.Limits` over a shared client (`LimitedTransport`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,56 @@ from typing import Optional
 import httpx2 as httpx  # the HTTP library openai 3 is built on
 
 from .limits import Limits, _Bucket, estimate_tokens, reported_tokens
+
+# An answer of ours is a few KB (the largest recorded, 3,875 bytes); past this it is not read on.
+MAX_ANSWER_BYTES = 4 * 2**20
+
+
+class AnswerTooLarge(httpx.TransportError):
+    """The answer grew past `MAX_ANSWER_BYTES` once decompressed (a runaway stream or a gzip bomb)."""
+
+
+class BoundedTransport(httpx.AsyncBaseTransport):
+    """Each request within one deadline, from connecting to its last byte, and its answer read whole
+    (decompressed) up to `MAX_ANSWER_BYTES`.
+
+    httpx's timeout bounds each phase: a body trickled a byte a second, or headers trickled, never
+    trips it (60 s took 125.7 s). The deadline is the request's own timeout (the largest of its
+    phases, as the openai client sets them), so ``--timeout S`` is what one request may take.
+    """
+
+    def __init__(self, inner: Optional[httpx.AsyncBaseTransport] = None) -> None:
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        phases = [v for v in (request.extensions.get("timeout") or {}).values() if isinstance(v, (int, float))]
+        deadline = max(phases) if phases else None
+        try:
+            return await asyncio.wait_for(self._whole(request), deadline)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(f"no whole answer within {deadline:g} s", request=request) from None
+
+    async def _whole(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        try:
+            decoded = httpx.Response(response.status_code, headers=response.headers, stream=response.stream,
+                                     request=request)
+            chunks, size = [], 0
+            async for chunk in decoded.aiter_bytes():  # decompressed as it comes: a bomb stops early
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise AnswerTooLarge(f"the answer is larger than {MAX_ANSWER_BYTES // 2**20} MiB; not read on",
+                                         request=request)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
+                              extensions=response.extensions, request=request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
@@ -37,7 +88,10 @@ class LimitedTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self._inner.handle_async_request(request)
                 try:  # the answer in hand while the slot is held; raw: the client still decodes it
-                    raw = b"".join([chunk async for chunk in response.aiter_raw()])
+                    try:
+                        raw = response.content  # read already (by BoundedTransport), and decoded
+                    except httpx.ResponseNotRead:
+                        raw = b"".join([chunk async for chunk in response.aiter_raw()])
                 finally:
                     await response.aclose()
             finally:
@@ -56,4 +110,5 @@ class LimitedTransport(httpx.AsyncBaseTransport):
 def limited_http_client(limits: Limits) -> httpx.AsyncClient:
     """A connection pool as wide as the slots, behind the limited transport."""
     pool = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
-    return httpx.AsyncClient(transport=LimitedTransport(limits, httpx.AsyncHTTPTransport(limits=pool)))
+    inner = BoundedTransport(httpx.AsyncHTTPTransport(limits=pool))
+    return httpx.AsyncClient(transport=LimitedTransport(limits, inner))
