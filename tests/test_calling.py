@@ -1,4 +1,5 @@
 import asyncio
+import json
 import time
 
 import pytest
@@ -143,3 +144,22 @@ def test_a_200_carrying_an_error_object_is_the_endpoints_own_message():
         with pytest.raises(ModelError, match="^model endpoint said: injected fault$") as caught:
             extract(seed("000"), model="some-model", base_url=server.base_url, max_retries=1)
     assert caught.value.transport  # a server fault, retried as one
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ((200, {}, json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [
+        {"index": 0, "finish_reason": "content_filter", "message": {"role": "assistant", "content": None}}]}).encode()),
+     "the endpoint's content filter withheld the answer"),
+    ((200, {"content-type": "text/html"}, b"<html><body>Please log in</body></html>"),
+     "the model endpoint answered with an HTML page, not a chat completion (is --base-url right?)"),
+])
+def test_replies_that_are_no_answer_get_their_true_reason(reply, reason):
+    from conftest import seed
+    from fault_server import FaultServer
+
+    from imr_llm import extract
+
+    with FaultServer([reply]) as server:
+        with pytest.raises(ModelError) as caught:
+            extract(seed("000"), model="some-model", base_url=server.base_url, max_retries=0)
+    assert str(caught.value) == reason

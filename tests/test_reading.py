@@ -116,3 +116,39 @@ def test_named_on_the_command_line_a_fifo_is_an_error_row_and_the_batch_goes_on(
     assert main(["extract", str(tmp_path / "fifo.txt"), "/dev/zero", str(seed("000")), "--no-llm"]) == 1
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [row["error"] is None for row in rows] == [False, False, True]
+
+
+def test_a_pdf_behind_a_bom_or_junk_is_still_a_pdf(tmp_path, dev_dir):
+    pdf = sorted(dev_dir.glob("*.pdf"))[0].read_bytes()
+    expected = read_text(sorted(dev_dir.glob("*.pdf"))[0])
+    for prefix in (b"\xef\xbb\xbf", b"X-Mailer: gateway\r\n\r\n"):
+        (tmp_path / "a.pdf").write_bytes(prefix + pdf)
+        assert read_text(tmp_path / "a.pdf") == expected
+
+
+def test_utf16_without_a_bom_is_text_not_binary(tmp_path):
+    text = "Case Number: CM16-0000001\nDecision Date: 01/06/2017\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        (tmp_path / "a.txt").write_bytes(text.encode(encoding))
+        assert read_text(tmp_path / "a.txt") == text
+
+
+def test_a_bad_pdf_after_another_gets_its_own_reason_not_pdfiums_leftover(tmp_path, dev_dir):
+    pdf = sorted(dev_dir.glob("*.pdf"))[0].read_bytes()
+    (tmp_path / "cut.pdf").write_bytes(pdf[: len(pdf) // 2])
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100 + b"\n%%EOF\n")
+    reasons = []
+    for name in ("cut.pdf", "junk.pdf", "cut.pdf"):
+        with pytest.raises(ReadError) as caught:
+            read_text(tmp_path / name)
+        reasons.append(str(caught.value))
+    assert reasons[0] == reasons[2] == "not a readable PDF: truncated (it has no end-of-file marker)"
+    assert reasons[1] == "not a readable PDF: damaged (PDFium cannot open it)"
+    assert not any("Success" in r or "PDFium:" in r for r in reasons)
+
+
+def test_an_error_that_quotes_a_file_name_with_a_newline_is_one_line(tmp_path):
+    from imr_llm.writing import result_row
+
+    row = result_row(str(tmp_path / "two\nlines.pdf"), None, f"no such file: {tmp_path}/two\nlines.pdf")
+    assert "\n" not in row["error"]

@@ -320,6 +320,14 @@ def describe_failure(exc: BaseException) -> str:
     if said is not None:
         return f"model endpoint said: {said}"
     for cause in causes:
+        completion = getattr(cause, "last_completion", None)
+        if isinstance(completion, str):  # not a chat completion at all: a proxy's page, a login form
+            kind = "an HTML page" if completion.lstrip()[:1] == "<" else "text"
+            return f"the model endpoint answered with {kind}, not a chat completion (is --base-url right?)"
+        choices = getattr(completion, "choices", None) or []
+        if choices and getattr(choices[0], "finish_reason", None) == "content_filter":
+            return "the endpoint's content filter withheld the answer"
+    for cause in causes:
         if isinstance(cause, openai.APITimeoutError):
             return "model call timed out"
         if isinstance(cause, openai.APIConnectionError):

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from .errors import ReadError
 
@@ -50,8 +50,9 @@ def read_text(source: Source) -> str:
         return normalize_text(str(source))
     path = Path(source)
     data = read_letter_bytes(path)
-    # The bytes decide, not the name: a PDF saved as .txt is still read as a PDF.
-    is_pdf = data.lstrip()[:5] == b"%PDF-"
+    # The bytes decide, not the name: a PDF saved as .txt is still read as a PDF. Readers accept
+    # the header anywhere in the first 1,024 bytes (after a BOM or a mail gateway's junk), as PDFium does.
+    is_pdf = b"%PDF-" in data[:1024]
     if is_pdf:
         text = _read_pdf(data)
     elif path.suffix.lower() == ".pdf":
@@ -97,6 +98,9 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             raise ReadError("text marked UTF-16 is not valid UTF-16") from None
     if data.count(b"\x00") > len(data) // 100:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise ReadError("binary data, not text")
     try:
         return data.decode("utf-8-sig")
@@ -109,6 +113,29 @@ def _decode(data: bytes) -> str:
         raise ReadError(f"text is neither UTF-8 nor Windows-1252 (byte {exc.start})") from None
 
 
+def _utf16_without_bom(data: bytes) -> Optional[str]:
+    """Text saved as UTF-16 with no byte-order mark: one byte of every pair is NUL (for Latin text)."""
+    if len(data) % 2:
+        return None
+    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _pdf_failure(data: bytes, message: str) -> str:
+    """Why PDFium would not open ``data``, from the bytes themselves: PDFium's own error text can be
+    left over from an earlier document ("Failed to load document (PDFium: Success)")."""
+    if b"/Encrypt" in data and "password" in message.lower():
+        return "the PDF is protected by a password"
+    if b"%%EOF" not in data[-2048:]:
+        return "not a readable PDF: truncated (it has no end-of-file marker)"
+    return "not a readable PDF: damaged (PDFium cannot open it)"
+
+
 def _read_pdf(data: bytes) -> str:
     import pypdfium2 as pdfium  # imported here so that `imr-llm --help` stays fast
 
@@ -116,10 +143,7 @@ def _read_pdf(data: bytes) -> str:
         # The DWC's PDFs are AES-encrypted with an empty user password; PDFium opens them as is.
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        reason = str(exc)
-        if "password" in reason.lower():
-            raise ReadError("the PDF is protected by a password") from None
-        raise ReadError(f"not a readable PDF ({reason.strip().rstrip('.')})") from None
+        raise ReadError(_pdf_failure(data, str(exc))) from None
     try:
         pages = []
         for page in pdf:

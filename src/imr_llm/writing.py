@@ -64,6 +64,8 @@ def result_row(
         body = copy.deepcopy(_EMPTY_CASE)
     else:
         body = determination.model_dump(mode="json", exclude=None if include_text else {"text"})
+    if error is not None:  # one line, whatever it quotes (a file name may hold a newline)
+        error = " ".join(error.split())
     return {"source": source, "sha256": sha256, "error": error, **body}
 
 
