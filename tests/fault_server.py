@@ -134,3 +134,79 @@ class RecordedFaultServer(_InBackground):
 
 
         super().__init__(Handler)
+
+
+class ChaosServer(_InBackground):
+    """Every fault at random (seeded): each request draws one, or none and gets a real answer.
+
+    Answers are the local model's recorded ones: the answer to the same request where one was
+    recorded, else one recorded for the same call (same system prompt), which for a letter of ours
+    may fail grounding and be re-asked: the letter is still done, with warnings.
+    Faults: 429, 500, 503, reset, hang (past the client's timeout), malformed JSON, an answer that
+    breaks the schema, one cut off, a 200 carrying an error object, an HTML page, a redirect to a
+    host that must never be asked.
+    """
+
+    FAULTS = ("429", "500", "503", "reset", "hang", "malformed", "schema", "cutoff", "error200", "html", "redirect")
+
+    def __init__(self, seed: int, fault_rate: float = 0.35, hang: float = 3.0) -> None:
+        import random
+        import socket
+        import struct
+        import time
+
+        from benchmarks.latency_server import recorded_answers
+
+        answers = recorded_answers()
+        by_system: dict[str, bytes] = {}
+        for body, answer in answers.items():
+            by_system.setdefault(json.dumps(json.loads(body)["messages"][:1]), answer)
+        rng, lock = random.Random(seed), threading.Lock()
+        self.drawn: list[str] = []
+        outer = self
+
+        class Handler(_JsonHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with lock:
+                    fault = rng.choice(outer.FAULTS) if rng.random() < fault_rate else "none"
+                    outer.drawn.append(fault)
+                from evals.cassettes import comparable
+
+                answer = answers.get(comparable(body))
+                if answer is None:
+                    try:
+                        answer = by_system.get(json.dumps(json.loads(body)["messages"][:1]))
+                    except (ValueError, KeyError, TypeError):
+                        answer = None
+                if answer is None:
+                    return self.reply(404, ERROR)
+                if fault in ("429", "500", "503"):
+                    return self.reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
+                if fault == "hang":
+                    time.sleep(hang)
+                if fault == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return None
+                if fault == "malformed":
+                    return self.reply(200, answer[: len(answer) // 2])
+                if fault == "error200":
+                    return self.reply(200, ERROR)
+                if fault == "html":
+                    return self.reply(200, b"<html><body>Sign in</body></html>", {"content-type": "text/html"})
+                if fault == "redirect":
+                    return self.reply(307, b"{}", {"location": "http://127.0.0.1:9/v1/chat/completions"})
+                if fault in ("cutoff", "schema"):
+                    reply = json.loads(answer)
+                    message = reply["choices"][0]["message"]
+                    if fault == "cutoff":
+                        message["content"] = message["content"][: len(message["content"]) // 2]
+                        reply["choices"][0]["finish_reason"] = "length"
+                    else:
+                        message["content"] = json.dumps({"not": "what the schema allows"})
+                    return self.reply(200, json.dumps(reply).encode())
+                return self.reply(200, answer)
+
+        super().__init__(Handler)
