@@ -163,3 +163,16 @@ def test_replies_that_are_no_answer_get_their_true_reason(reply, reason):
         with pytest.raises(ModelError) as caught:
             extract(seed("000"), model="some-model", base_url=server.base_url, max_retries=0)
     assert str(caught.value) == reason
+
+
+def test_an_answer_a_content_filter_cut_is_not_taken_even_when_it_parses():
+    _, body = recorded_case_answer()
+    reply = json.loads(body)
+    ask_server = FaultServer([(200, {}, body)])
+    with ask_server as server:
+        answer, _ = ask(server.base_url, max_retries=0)  # the recorded answer, taken
+    assert answer.diagnoses is not None
+    reply["choices"][0]["finish_reason"] = "content_filter"
+    with FaultServer([(200, {}, json.dumps(reply).encode())]) as server:
+        with pytest.raises(ModelError, match="^the endpoint's content filter withheld the answer$"):
+            ask(server.base_url, max_retries=0)

@@ -135,6 +135,8 @@ class Caller:
             ):
                 with attempt:
                     return await self._ask_once(response_model, messages, context, usage, kwargs)
+        except ModelError:
+            raise
         except Exception as exc:
             raise ModelError(describe_failure(exc), _last_answer(exc), is_transport_fault(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
@@ -152,7 +154,14 @@ class Caller:
             if not meta.get("is_last_attempt"):
                 usage.reasks += 1
 
+        filtered: list[bool] = []
+
+        def on_response(response: Any, **__: Any) -> None:
+            choices = getattr(response, "choices", None) or []
+            filtered.append(bool(choices) and getattr(choices[0], "finish_reason", None) == "content_filter")
+
         hooks.on("completion:kwargs", on_request)
+        hooks.on("completion:response", on_response)
         hooks.on("parse:error", on_parse_error)
         try:
             answer = await self._instructor.create(
@@ -168,6 +177,8 @@ class Caller:
             _add_usage(usage, getattr(exc, "total_usage", None) or getattr(cut_off, "usage", None))
             raise
         _add_usage(usage, getattr(answer, "_total_usage", None))
+        if filtered and filtered[-1]:  # what a content filter let through is not the model's whole answer
+            raise ModelError("the endpoint's content filter withheld the answer")
         return answer
 
 
