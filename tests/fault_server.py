@@ -70,6 +70,44 @@ class FaultServer(_InBackground):
 ERROR = json.dumps({"error": {"message": "injected fault", "type": "server_error"}}).encode()
 
 
+def answer_with(handler: _JsonHandler, fault: str | None, answer: bytes, hang: float) -> None:
+    """Reply to one request with ``answer`` (the real model's), spoiled by ``fault`` first."""
+    import socket
+    import struct
+    import time
+
+    if fault in ("429", "500", "503"):
+        return handler.reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
+    if fault == "hang":
+        time.sleep(hang)
+    if fault == "reset":
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.close_connection = True
+        handler.connection.close()
+        return None
+    if fault == "malformed":
+        return handler.reply(200, answer[: len(answer) // 2])
+    if fault == "error200":
+        return handler.reply(200, ERROR)
+    if fault == "html":
+        return handler.reply(200, b"<html><body>Sign in</body></html>", {"content-type": "text/html"})
+    if fault == "redirect":  # to where nothing listens: a client that followed it would fail
+        return handler.reply(307, b"{}", {"location": "http://127.0.0.1:9/v1/chat/completions"})
+    if fault in ("cutoff", "schema"):
+        reply = json.loads(answer)
+        message = reply["choices"][0]["message"]
+        if fault == "cutoff":
+            message["content"] = message["content"][: len(message["content"]) // 2]
+            reply["choices"][0]["finish_reason"] = "length"
+        else:
+            content = json.loads(message["content"])
+            content = {key: "not what the schema allows" if isinstance(value, (list, int)) else 42
+                       for key, value in content.items()}
+            message["content"] = json.dumps(content)
+        return handler.reply(200, json.dumps(reply).encode())
+    return handler.reply(200, answer)
+
+
 class RecordedFaultServer(_InBackground):
     """Answers each request with the real model's recorded answer (found by the request's body),
     after injecting ``faults`` into the first requests, in order (``repeat``: into every request).
@@ -80,9 +118,6 @@ class RecordedFaultServer(_InBackground):
     """
 
     def __init__(self, faults: list[str], repeat: bool = False, hang: float = 3.0) -> None:
-        import socket
-        import struct
-        import time
 
         from benchmarks.latency_server import answer_for, by_first_messages, recorded_answers
 
@@ -107,30 +142,7 @@ class RecordedFaultServer(_InBackground):
                 answer = answer_for(body, answers, first_asks)
                 if answer is None:
                     return self.reply(404, ERROR)
-                if fault in ("429", "500", "503"):
-                    return self.reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
-                if fault == "hang":
-                    time.sleep(hang)
-                if fault == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.close_connection = True
-                    self.connection.close()
-                    return None
-                if fault == "malformed":
-                    return self.reply(200, answer[: len(answer) // 2])
-                if fault in ("cutoff", "schema"):
-                    reply = json.loads(answer)
-                    message = reply["choices"][0]["message"]
-                    if fault == "cutoff":
-                        message["content"] = message["content"][: len(message["content"]) // 2]
-                        reply["choices"][0]["finish_reason"] = "length"
-                    else:
-                        content = json.loads(message["content"])
-                        content = {key: "not what the schema allows" if isinstance(value, (list, int)) else 42
-                                   for key, value in content.items()}
-                        message["content"] = json.dumps(content)
-                    return self.reply(200, json.dumps(reply).encode())
-                return self.reply(200, answer)
+                return answer_with(self, fault, answer, hang)
 
 
         super().__init__(Handler)
@@ -151,9 +163,6 @@ class ChaosServer(_InBackground):
 
     def __init__(self, seed: int, fault_rate: float = 0.35, hang: float = 3.0) -> None:
         import random
-        import socket
-        import struct
-        import time
 
         from benchmarks.latency_server import recorded_answers
 
@@ -181,32 +190,6 @@ class ChaosServer(_InBackground):
                         answer = None
                 if answer is None:
                     return self.reply(404, ERROR)
-                if fault in ("429", "500", "503"):
-                    return self.reply(int(fault), ERROR, {"retry-after": "1"} if fault == "429" else {})
-                if fault == "hang":
-                    time.sleep(hang)
-                if fault == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.close_connection = True
-                    self.connection.close()
-                    return None
-                if fault == "malformed":
-                    return self.reply(200, answer[: len(answer) // 2])
-                if fault == "error200":
-                    return self.reply(200, ERROR)
-                if fault == "html":
-                    return self.reply(200, b"<html><body>Sign in</body></html>", {"content-type": "text/html"})
-                if fault == "redirect":
-                    return self.reply(307, b"{}", {"location": "http://127.0.0.1:9/v1/chat/completions"})
-                if fault in ("cutoff", "schema"):
-                    reply = json.loads(answer)
-                    message = reply["choices"][0]["message"]
-                    if fault == "cutoff":
-                        message["content"] = message["content"][: len(message["content"]) // 2]
-                        reply["choices"][0]["finish_reason"] = "length"
-                    else:
-                        message["content"] = json.dumps({"not": "what the schema allows"})
-                    return self.reply(200, json.dumps(reply).encode())
-                return self.reply(200, answer)
+                return answer_with(self, fault, answer, hang)
 
         super().__init__(Handler)
