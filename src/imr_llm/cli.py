@@ -23,7 +23,7 @@ from .errors import AnalyticsError
 from .guards import refuse_inputs
 from .limits import Limits
 from .local import LocalModelError
-from .outputs import Nowhere, OutputError, open_output
+from .outputs import Nowhere, OutputError, open_output, output_format
 from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
@@ -240,6 +240,8 @@ def _run_extract(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP turned into the same (_Signalled)
         output.close()
         where = "; run the same command with --resume to finish" if args.output else ""
+        if args.output and output_format(args.output) == "parquet":
+            where = f"; {args.output} holds the letters done (Parquet does not resume: write .jsonl to resume)"
         what = "interrupted" if not isinstance(stop, _Signalled) else f"stopped by {stop.name}"
         _say(f"\nimr-llm: {what} after {tally.documents} documents{where}")
         return 128 + (stop.signum if isinstance(stop, _Signalled) else signal.SIGINT)
@@ -249,9 +251,11 @@ def _run_extract(args: argparse.Namespace) -> int:
         _say(f"imr-llm: standard output closed after {tally.documents} documents; stopped")
         return 1
     except OSError as exc:
+        _close_quietly(output)
         _say(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}")
         return 2
     except LocalModelError as exc:
+        _close_quietly(output)
         _say(f"imr-llm: {exc}")
         return 2
     finally:
@@ -288,6 +292,14 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
         _count(tally, outcome.determination, prices)
         if outcome.error:
             tally.failed += 1
+
+
+def _close_quietly(output: Any) -> None:
+    """Close OUT (and release its lock) after a failure that may make closing fail too."""
+    try:
+        output.close()
+    except OSError:
+        pass
 
 
 class _Signalled(KeyboardInterrupt):
