@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from pydantic import BaseModel
 
+from .calling import token_count
 from .errors import DocumentError
 from .prompting import Prompt, load_prompt
 from .reading import read_text
@@ -185,11 +186,6 @@ def _letter(entry: dict, asked: dict, answered: dict, judgement: str) -> Determi
                                      "prompt": entry["prompt"]})
 
 
-def _count(value: Any) -> int:
-    """A token count as the engine reported it; anything else (a string, 1e30) counts nothing."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000 else 0
-
-
 def _content(call_id: str, line: Optional[dict], usage: Usage) -> str:
     """The answer text of one result line; BatchError with the engine's reason when there is none."""
     if line is None:
@@ -206,8 +202,8 @@ def _content(call_id: str, line: Optional[dict], usage: Usage) -> str:
         message = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
         raise BatchError(f"request {call_id} failed: HTTP {response.get('status_code')}: {message or 'no message'}")
     tokens = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-    usage.prompt_tokens += _count(tokens.get("prompt_tokens"))
-    usage.completion_tokens += _count(tokens.get("completion_tokens"))
+    usage.prompt_tokens += token_count(tokens.get("prompt_tokens"))
+    usage.completion_tokens += token_count(tokens.get("completion_tokens"))
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
     usage.calls += 1
     try:

@@ -232,7 +232,8 @@ def _endpoint_said(exc: BaseException) -> Optional[str]:
 _MAX_TOKENS_PER_REQUEST = 10_000_000
 
 
-def _tokens(value: Any) -> int:
+def token_count(value: Any) -> int:
+    """A token count as an endpoint reported it; anything else (a string, NaN, 1e30) counts nothing."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return 0
     return int(value) if 0 <= value <= _MAX_TOKENS_PER_REQUEST else 0
@@ -241,8 +242,8 @@ def _tokens(value: Any) -> int:
 def _add_usage(usage: Usage, tokens: Any) -> None:
     if tokens is None:
         return
-    usage.prompt_tokens += _tokens(getattr(tokens, "prompt_tokens", 0))
-    usage.completion_tokens += _tokens(getattr(tokens, "completion_tokens", 0))
+    usage.prompt_tokens += token_count(getattr(tokens, "prompt_tokens", 0))
+    usage.completion_tokens += token_count(getattr(tokens, "completion_tokens", 0))
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
 
 

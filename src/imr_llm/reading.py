@@ -49,13 +49,17 @@ def read_text(source: Source) -> str:
     if not looks_like_path(source):
         return normalize_text(str(source))
     path = Path(source)
-    data = read_letter_bytes(path)
+    return text_of_bytes(read_letter_bytes(path), path.suffix)
+
+
+def text_of_bytes(data: bytes, suffix: str) -> str:
+    """The normalised text of a letter file's bytes (``suffix``: the file's, ``.pdf`` or ``.txt``)."""
     # The bytes decide, not the name: a PDF saved as .txt is still read as a PDF. Readers accept
     # the header anywhere in the first 1,024 bytes (after a BOM or a mail gateway's junk), as PDFium does.
     is_pdf = b"%PDF-" in data[:1024]
     if is_pdf:
         text = _read_pdf(data)
-    elif path.suffix.lower() == ".pdf":
+    elif suffix.lower() == ".pdf":
         raise ReadError("not a readable PDF (no %PDF header)")
     else:
         text = _decode(data)

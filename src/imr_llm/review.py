@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from .errors import DocumentError
-from .reading import SUFFIXES, read_letter_bytes, read_text
+from .reading import SUFFIXES, read_letter_bytes, text_of_bytes
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1d}
@@ -65,7 +65,7 @@ def _text_of(row: dict) -> tuple[Optional[str], Optional[str]]:
     if hashlib.sha256(data).hexdigest() != row.get("sha256"):
         return None, "letter not shown: the file's bytes are not those the row was made from (changed since)"
     try:
-        return read_text(path), None
+        return text_of_bytes(data, path.suffix), None  # the very bytes just hashed, not read again
     except DocumentError as exc:
         return None, f"letter not shown: it could not be read again: {exc}"
 
