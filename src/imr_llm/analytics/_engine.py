@@ -25,6 +25,7 @@ from ..columns import COLUMNS, NAMES, arrow_schema, arrow_table, flat_rows, from
 from ..errors import AnalyticsError
 from ..merging import DISAGREEMENT_PATTERN
 from ..results import csv_records, json_lines
+from .tables import Result, Table
 
 _BATCH = 5_000  # flat rows per insert: a few MB of Arrow at a time
 # The standing rows of 200,000 letters take about 630 MB in DuckDB (158 MiB for 50,000); past the
@@ -224,8 +225,6 @@ def _create_views(con: Any) -> None:
 def query(con: Any, sql: str) -> Any:
     """``sql`` run on ``con``: the `Result` (columns and rows); an error in it is an AnalyticsError."""
     duckdb, _ = load_engine()
-    from .tables import Result, Table
-
     try:
         relation = con.execute(sql)
     except duckdb.Error as exc:
