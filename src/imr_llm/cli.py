@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -234,7 +235,6 @@ def _run_extract(args: argparse.Namespace) -> int:
     sources = list(iter_documents(args.paths))
     tally, started = _Tally(), time.monotonic()
     progress = _progress_bar(len(sources))
-    previous = _stop_on_signals()
     try:
         asyncio.run(_extract_all(args, sources, limits, prices, output, tally, progress))
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP turned into the same (_Signalled)
@@ -259,8 +259,6 @@ def _run_extract(args: argparse.Namespace) -> int:
         _say(f"imr-llm: {exc}")
         return 2
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         if progress is not None:
             progress.close()
     output.close()
@@ -278,6 +276,12 @@ async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Lim
     table = _Table(sys.stdout, stop_run=isinstance(output, Nowhere)) if args.table else None
     if table:
         table.write([], header=True)
+    with _stop_on_signals():
+        await _write_all(args, sources, limits, prices, output, tally, progress, table, options)
+
+
+async def _write_all(args: argparse.Namespace, sources: list[str], limits: Limits, prices: dict, output: Any,
+                     tally: _Tally, progress: Any, table: Optional[_Table], options: dict[str, Any]) -> None:
     async for outcome in aextract_many(sources, limits=limits, done=output.done, **options):
         if progress is not None:
             progress.update(1)
@@ -312,18 +316,37 @@ class _Signalled(KeyboardInterrupt):
         self.signum, self.name = signum, signal.Signals(signum).name
 
 
-def _stop_on_signals() -> dict[int, Any]:
-    def stop(signum: int, frame: Any) -> None:
-        raise _Signalled(signum)
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Inside the running event loop: SIGTERM and SIGHUP cancel the run as asyncio's own Ctrl-C
+    handling does, and the cancellation comes out as `_Signalled`. The loop runs the handler
+    between callbacks; a handler raising from wherever the signal landed could fire inside a
+    weakref callback, where the exception is swallowed and the signal lost (seen in CI)."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    received: list[int] = []
 
-    previous = {}
+    def stop(signum: int) -> None:
+        if not received and task is not None:
+            received.append(signum)
+            task.cancel()
+
+    installed = []
     for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         try:
             if signum is not None:
-                previous[signum] = signal.signal(signum, stop)
-        except ValueError:  # main() called from a thread other than the main one: leave signals be
+                loop.add_signal_handler(signum, stop, signum)
+                installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
             break
-    return previous
+    try:
+        yield
+    except asyncio.CancelledError:
+        if received:
+            raise _Signalled(received[0]) from None
+        raise
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
 
 
 class _Table:
