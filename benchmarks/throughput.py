@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imr_llm import Limits, aextract_many
+from imr_llm import ExtractOptions, Limits, aextract_many
 
 from .latency_server import ROOT, LatencyServer, answered
 
@@ -67,8 +67,8 @@ async def _run(base_url: str, letters: list[str], concurrency: int, delay: float
 
     before = answered(base_url)
     asyncio.get_running_loop().call_later(delay, mark, "warm")
-    async for outcome in aextract_many(queue(), limits=Limits(concurrency), model="local", base_url=base_url,
-                                       prompt="segmented-v1"):
+    options = ExtractOptions(model="local", base_url=base_url, prompt="segmented-v1")
+    async for outcome in aextract_many(queue(), options, limits=Limits(concurrency)):
         failed += bool(outcome.error)
     (warm_at, warm_count), (drained_at, drained_count) = marks["warm"], marks["drained"]
     return answered(base_url) - before, failed, max(drained_at - warm_at, 1e-9), drained_count - warm_count

@@ -176,3 +176,64 @@ def test_an_answer_a_content_filter_cut_is_not_taken_even_when_it_parses():
     with FaultServer([(200, {}, json.dumps(reply).encode())]) as server:
         with pytest.raises(ModelError, match="^the endpoint's content filter withheld the answer$"):
             ask(server.base_url, max_retries=0)
+
+
+# --- through the public API: what a caller of extract() meets ----------------------------------
+from conftest import seed  # noqa: E402
+
+import imr_llm  # noqa: E402
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_key_is_access_denied_with_the_endpoints_own_words_and_no_key(status):
+    key = "sk-proj-abcdef0123456789"
+    said = {"error": {"message": f"Incorrect API key provided: {key}. Check it.", "type": "invalid_request_error"}}
+    with FaultServer([(status, {}, json.dumps(said).encode())]) as server:
+        with pytest.raises(imr_llm.AccessDenied) as caught:
+            imr_llm.extract(seed("000"), model="m", base_url=server.base_url, api_key=key)
+    message = str(caught.value)
+    assert message == (f"the model endpoint refused the request (HTTP {status}): Incorrect API key provided: "
+                       "[key]. Check it.; check OPENAI_API_KEY and --model")
+    assert isinstance(caught.value, imr_llm.ModelError) and len(server.requests) <= 2  # never retried
+
+
+def test_a_failed_model_call_carries_what_the_parser_read():
+    with pytest.raises(imr_llm.ModelError) as caught:
+        imr_llm.extract(seed("003"), model="local", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    assert str(caught.value) == "could not connect to the model endpoint"
+    partial = caught.value.partial
+    assert [d.item for d in partial.decisions] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S"]
+    assert partial.model == "local" and partial.prompt == "segmented-v2" and partial.usage.calls >= 1
+
+
+def test_openai_without_a_key_is_a_usage_error_and_a_client_of_ones_own_brings_its_key(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(imr_llm.UsageError, match="needs a key: set OPENAI_API_KEY"):
+        imr_llm.extract(seed("000"), model="gpt-4o-mini")
+    resolved = imr_llm.ExtractOptions(model="gpt-4o-mini").resolve(own_client=True)
+    assert resolved.endpoint.model == "gpt-4o-mini" and resolved.prompt.name == "segmented-v2"
+
+
+def test_extract_and_aextract_name_every_option_with_its_type():
+    import inspect
+
+    for function in (imr_llm.extract, imr_llm.aextract):
+        parameters = inspect.signature(function).parameters
+        assert list(parameters) == ["source", "llm", "model", "base_url", "api_key", "prompt", "client",
+                                    "max_retries", "timeout", "judgement"]
+        assert all(p.annotation is not inspect.Parameter.empty for p in parameters.values())
+        assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    assert [f.name for f in __import__("dataclasses").fields(imr_llm.ExtractOptions)] == [
+        "llm", "model", "base_url", "api_key", "prompt", "max_retries", "timeout", "judgement"]
+    assert "sk-" not in repr(imr_llm.ExtractOptions(api_key="sk-secret"))
+
+
+def test_the_errors_are_one_hierarchy_in_one_module():
+    from imr_llm import errors
+
+    for name in ("DocumentError", "ModelError", "AccessDenied", "LocalModelError", "OutputError", "RowsError",
+                 "AnalyticsError", "UsageError"):
+        error = getattr(imr_llm, name)
+        assert error.__module__ == "imr_llm.errors" and issubclass(error, errors.ImrLlmError), name
+    assert issubclass(imr_llm.LocalModelError, RuntimeError) and issubclass(imr_llm.UsageError, ValueError)

@@ -12,6 +12,7 @@ from conftest import CASSETTES, seed
 from fault_server import RecordedFaultServer
 
 from imr_llm.cli import main
+from imr_llm.runner import MODEL_PART_FAILED
 
 RETRIES, TIMEOUT = 2, 1.0
 FIRST_ASKS = 2  # seed 000 with segmented-v1: one decision call and one case-summary call
@@ -64,7 +65,8 @@ def test_a_passing_transport_fault_is_retried_and_the_letter_done(fault, capsys)
 def test_a_lasting_transport_fault_fails_that_letter_only_in_bounded_time(fault, reason, capsys):
     with RecordedFaultServer([fault], repeat=True) as server:
         status, rows, elapsed = extract_with(server, capsys, "000", "003")
-    assert status == 1 and [row["error"] for row in rows] == [reason, reason]
+    assert status == 1 and [row["error"] for row in rows] == [f"{MODEL_PART_FAILED}: {reason}"] * 2
+    assert sorted(len(row["decisions"]) for row in rows) == [1, 2]  # what the parser read stands
     # every call tried 1 + RETRIES times, no more; wait: timeouts, Retry-After (1 s), backoff (< 1.5 s)
     assert server.seen <= (CALLS + 3) * (1 + RETRIES)
     assert elapsed < 2 * (1 + RETRIES) * (TIMEOUT + 1.5) + 5

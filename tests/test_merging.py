@@ -128,14 +128,14 @@ def test_an_unknown_policy_is_refused_before_any_letter_is_read():
 
     import pytest
 
-    from imr_llm import aextract_many
+    from imr_llm import ExtractOptions, UsageError, aextract_many
 
-    with pytest.raises(ValueError, match="unknown judgement 'rules'"):
+    with pytest.raises(UsageError, match="unknown judgement 'rules'"):
         extract("no such file.txt", judgement="rules")
 
     async def first():
-        async for outcome in aextract_many(["no such file.txt"], judgement="rules"):
+        async for outcome in aextract_many(["no such file.txt"], ExtractOptions(judgement="rules")):
             return outcome
 
-    with pytest.raises(ValueError, match="choose one of: parser, model"):
+    with pytest.raises(UsageError, match="choose one of: parser, model"):
         asyncio.run(first())

@@ -12,19 +12,21 @@ import pytest
 from benchmarks.latency_server import serve
 from conftest import seed
 
-from imr_llm import Limits, aextract_many
-from imr_llm.limits import _Bucket, estimate_tokens
+from imr_llm import ExtractOptions, Limits, aextract_many
+from imr_llm.limits import estimate_tokens
 from imr_llm.runner import content_hash
 from imr_llm.transport import LimitedTransport
 
+PARSER = ExtractOptions(llm=False)
 
-async def collect(*args, **kwargs):
-    return [outcome async for outcome in aextract_many(*args, **kwargs)]
+
+async def collect(sources, options=PARSER, **kwargs):
+    return [outcome async for outcome in aextract_many(sources, options, **kwargs)]
 
 
 def test_every_document_once_in_input_order_when_no_model_waits(tmp_path):
     sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")] + [str(tmp_path / "missing.pdf")]
-    outcomes = asyncio.run(collect(sources, llm=False, limits=Limits(3)))
+    outcomes = asyncio.run(collect(sources, limits=Limits(3)))
     assert [o.source for o in outcomes] == sources
     assert [o.error is None for o in outcomes] == [True] * 5 + [False]
     assert outcomes[-1].error.startswith("no such file") and outcomes[-1].sha256 is None
@@ -35,19 +37,9 @@ def test_documents_already_done_are_skipped_by_content_not_name(tmp_path):
     renamed = tmp_path / "renamed.txt"
     shutil.copy(seed("000"), renamed)
     done = {content_hash(str(seed("000")))}
-    outcomes = asyncio.run(collect([str(renamed), str(seed("001"))], llm=False, done=done))
+    outcomes = asyncio.run(collect([str(renamed), str(seed("001"))], done=done))
     assert [(o.source, o.skipped) for o in outcomes] == [(str(renamed), True), (str(seed("001")), False)]
     assert outcomes[0].determination is None
-
-
-def test_closing_the_iterator_early_leaves_nothing_running():
-    async def first_only():
-        iterator = aextract_many([str(seed("000"))] * 10, llm=False, limits=Limits(4))
-        async for outcome in iterator:
-            await iterator.aclose()
-            return outcome
-
-    assert asyncio.run(first_only()).error is None
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +50,23 @@ def slow_server():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def test_closing_the_iterator_early_leaves_nothing_running(slow_server):
+    """Letters still waiting on the model when the caller stops reading are cancelled, not left
+    running (and sending) in the background."""
+    options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
+
+    async def first_only():
+        iterator = aextract_many([str(seed(n)) for n in ("000", "001", "002", "003", "004")] * 4, options,
+                                 limits=Limits(4))
+        async for outcome in iterator:
+            await iterator.aclose()
+            left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            return outcome, left
+
+    outcome, left = asyncio.run(first_only())
+    assert outcome.error is None and left == []
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
@@ -81,28 +90,25 @@ def test_limits_must_make_sense():
         Limits(4, rpm=0)
 
 
-def test_requests_per_minute_bucket_waits_for_its_refill(monkeypatch):
-    """60 per minute: the first 60 go at once, the next waits one second (a fake clock)."""
+def test_requests_per_minute_wait_for_the_allowance_to_refill(slow_server, monkeypatch):
+    """rpm=6, on a fake clock: the first six requests of a run leave at once (a minute's
+    allowance), and each one after waits ten seconds for its share to refill."""
+    import types
+
     clock = [0.0]
-    monkeypatch.setattr("imr_llm.limits.time.monotonic", lambda: clock[0])
+    real_sleep = asyncio.sleep
 
-    async def fake_sleep(seconds):
+    async def sleep(seconds):
         clock[0] += seconds
+        await real_sleep(0)
 
-    monkeypatch.setattr("imr_llm.limits.asyncio.sleep", fake_sleep)
-
-    async def take(bucket, times):
-        for _ in range(times):
-            await bucket.take(1)
-
-    bucket = _Bucket(60)
-    asyncio.run(take(bucket, 60))
-    assert clock[0] == 0.0
-    asyncio.run(take(bucket, 1))
-    assert clock[0] == pytest.approx(1.0)
-    bucket.give_back(-30)  # a request cost more than estimated: the bucket goes into debt
-    asyncio.run(take(bucket, 1))
-    assert clock[0] == pytest.approx(32.0)
+    monkeypatch.setattr("imr_llm.limits.time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr("imr_llm.limits.asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep}))
+    options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
+    outcomes = asyncio.run(collect([str(seed("000")), str(seed("003"))], options, limits=Limits(8, rpm=6)))
+    requests = sum(outcome.determination.usage.calls for outcome in outcomes)
+    assert requests > 6 and all(outcome.error is None for outcome in outcomes)
+    assert clock[0] == pytest.approx((requests - 6) * 10.0, abs=0.5)
 
 
 def test_token_estimate_is_characters_over_four_plus_the_answer_budget():
@@ -113,8 +119,8 @@ def test_token_estimate_is_characters_over_four_plus_the_answer_budget():
 def test_a_model_run_shares_one_limited_client(slow_server):
     """The seeds through the fixed-latency server, which answers with the recorded model answers."""
     sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")]
-    outcomes = asyncio.run(collect(sources, model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1",
-                                   limits=Limits(4)))
+    options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
+    outcomes = asyncio.run(collect(sources, options, limits=Limits(4)))
     assert sorted(o.source for o in outcomes) == sorted(sources)
     for outcome in outcomes:
         assert outcome.error is None, outcome.error

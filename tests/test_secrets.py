@@ -42,7 +42,7 @@ def test_no_key_in_output_logs_or_errors(tmp_path, capsys, verbosity):
               "--max-retries", "1", "-o", str(tmp_path / "failed.jsonl")])
     captured = capsys.readouterr()
     written = out.read_text() + (tmp_path / "failed.jsonl").read_text() + captured.out + captured.err
-    assert json.loads((tmp_path / "failed.jsonl").read_text())["error"] == "model endpoint answered HTTP 500"
+    assert json.loads((tmp_path / "failed.jsonl").read_text())["error"] .endswith(": model endpoint answered HTTP 500")
     if verbosity == ["-vv"]:
         assert "Request options" in captured.err and "retrying in" in captured.err  # the logs did run
     assert CANARY not in written and CANARY[8:24] not in written

@@ -4,14 +4,28 @@
     >>> determination = extract("letter.pdf", llm=False)
 """
 
-from .calling import ModelError
-from .errors import DocumentError, LayoutError, ReadError
+from .errors import (
+    AccessDenied,
+    AnalyticsError,
+    DocumentError,
+    ImrLlmError,
+    LayoutError,
+    LocalModelError,
+    ModelError,
+    OutputError,
+    ReadError,
+    RowsError,
+    TooLongError,
+    UsageError,
+)
 from .extraction import aextract, extract
 from .limits import Limits
 from .local import LocalServer
+from .options import ExtractOptions
 from .parsing import parse_letter
 from .policy import JUDGEMENTS
 from .pricing import Price, load_prices, usage_cost
+from .prompting import available_prompts
 from .reading import read_text
 from .runner import Outcome, aextract_many
 from .schema import Citation, Decision, Determination
@@ -19,20 +33,30 @@ from .schema import Citation, Decision, Determination
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDenied",
+    "AnalyticsError",
     "Citation",
     "Decision",
     "Determination",
     "DocumentError",
+    "ExtractOptions",
+    "ImrLlmError",
     "JUDGEMENTS",
     "LayoutError",
     "Limits",
+    "LocalModelError",
     "LocalServer",
     "ModelError",
     "Outcome",
+    "OutputError",
     "Price",
     "ReadError",
+    "RowsError",
+    "TooLongError",
+    "UsageError",
     "aextract",
     "aextract_many",
+    "available_prompts",
     "extract",
     "load_prices",
     "parse_letter",

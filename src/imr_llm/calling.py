@@ -13,11 +13,13 @@ import functools
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel
 
+from .errors import AccessDenied, ModelError
 from .schema import Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -48,6 +50,15 @@ class Endpoint:
         """OpenAI's own API (structured outputs), as against another OpenAI-compatible server."""
         return self.base_url is None or "api.openai.com" in self.base_url
 
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key)
+
+    @property
+    def client_key(self) -> str:
+        """The key for the openai client, which refuses none: a local server asks for none."""
+        return self.api_key or "no-key"
+
 
 def endpoint_from_env(
     model: Optional[str] = None,
@@ -65,23 +76,10 @@ def endpoint_from_env(
         base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
         # Stripped where read: a newline pasted with the key makes an illegal header value, and
         # httpx then quotes the whole header (key included) in its error.
-        api_key=(api_key or os.environ.get("OPENAI_API_KEY") or "").strip() or "no-key",
+        api_key=(api_key or os.environ.get("OPENAI_API_KEY") or "").strip(),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
     )
-
-
-class ModelError(Exception):
-    """A model call failed for good: transport retries or validation re-asks ran out.
-
-    ``last_answer`` is the model's last answer as raw JSON when it answered but failed
-    validation (the caller may salvage the fields that do hold), else None.
-    """
-
-    def __init__(self, message: str, last_answer: Optional[str] = None, transport: bool = False) -> None:
-        super().__init__(message)
-        self.last_answer = last_answer
-        self.transport = transport
 
 
 class Caller:
@@ -100,7 +98,7 @@ class Caller:
 
             # No redirects: a 307 would re-send the letter (and the key) to whatever host it names.
             http = DefaultAsyncHttpxClient(follow_redirects=False, transport=BoundedTransport())
-            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http)
+            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.client_key, http_client=http)
         # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
         self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
         # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
@@ -138,6 +136,9 @@ class Caller:
         except ModelError:
             raise
         except Exception as exc:
+            refused = refusal(exc, self.endpoint.api_key)
+            if refused is not None:
+                raise AccessDenied(refused) from None
             raise ModelError(describe_failure(exc), _last_answer(exc), is_transport_fault(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -248,10 +249,11 @@ def _add_usage(usage: Usage, tokens: Any) -> None:
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    chain = []
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    chain: list[BaseException] = []
+    cause: Optional[BaseException] = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
     return chain
 
 
@@ -316,6 +318,44 @@ def _origin(url: str) -> str:
 
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "a relative location"
+
+
+# What a key looks like in an endpoint's message ("Incorrect API key provided: sk-proj-ab***yz"): even
+# a key shown in part is not repeated.
+KEY_LIKE = re.compile(r"\b(?:sk|key|pk)-[A-Za-z0-9_*.-]{4,}")
+
+
+def refusal(exc: BaseException, api_key: str = "") -> Optional[str]:
+    """One line, when the endpoint refused the key or the model (HTTP 401/403): its own message,
+    with the key (and anything that looks like one) taken out. None for any other failure."""
+    import openai
+
+    for cause in _causes(exc):
+        if isinstance(cause, openai.APIStatusError) and cause.status_code in (401, 403):
+            said = _said(cause)
+            if api_key:
+                said = said.replace(api_key, "[key]")
+            said = KEY_LIKE.sub("[key]", said)
+            return (f"the model endpoint refused the request (HTTP {cause.status_code})"
+                    f"{': ' + said if said else ''}; check OPENAI_API_KEY and --model")
+    return None
+
+
+def _said(error: Any) -> str:
+    """The message inside an HTTP error's body (OpenAI's {"error": {"message": ...}} and the like)."""
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        body = inner.get("message") or inner.get("detail") if isinstance(inner, dict) else inner
+    if not isinstance(body, str):
+        response = getattr(error, "response", None)
+        try:
+            body = response.text if response is not None else ""
+        except Exception:  # a streamed body not read: no message, the status says enough
+            body = ""
+    if body.lstrip().startswith("<"):
+        return ""  # an HTML page: its markup is no message
+    return " ".join(body.split())[:300]
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
-from .calling import Caller, Endpoint, endpoint_from_env
+from .calling import Caller
 from .errors import TooLongError
+from .options import ExtractOptions, Resolved
 from .parsing import parse_letter
-from .policy import check_judgement
+from .policy import DEFAULT_JUDGEMENT
 from .reading import Source, read_text
 from .schema import Determination
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 # The longest letters seen run to about 27,000 characters; a text many times that is not one letter,
 # and sending it would cost real money for nothing.
@@ -26,10 +29,10 @@ async def aextract(
     base_url: Optional[str] = None,
     api_key: Optional[str] = None,
     prompt: Optional[str] = None,
-    client: Any = None,
+    client: Optional[AsyncOpenAI] = None,
     max_retries: Optional[int] = None,
     timeout: Optional[float] = None,
-    judgement: str = "parser",
+    judgement: str = DEFAULT_JUDGEMENT,
 ) -> Determination:
     """Extract the Determination from ``source``: a path to a ``.pdf``/``.txt`` file, or text.
 
@@ -42,57 +45,48 @@ async def aextract(
     wins on category, subcategory, reasons and diagnoses: ``"parser"`` (its rule-based answers
     stand, the model fills what it left open) or ``"model"`` (the model's grounded answers).
 
-    Raises a `DocumentError` subclass (one-line reason) when the document cannot be read or
-    parsed, and `ModelError` when the model endpoint fails past its retries.
+    Raises (all in `imr_llm.errors`): a `DocumentError` subclass when the document cannot be read
+    or parsed; `ModelError` when the model endpoint fails past its retries, with ``partial``
+    holding what the parser read; its subclass `AccessDenied` when the endpoint refuses the key;
+    `UsageError` for options that cannot work (an unknown prompt, no key for OpenAI's API);
+    `LocalModelError` when ``model="local"`` cannot start.
     """
-    check_judgement(judgement)
+    options = ExtractOptions(llm=llm, model=model, base_url=base_url, api_key=api_key, prompt=prompt,
+                             max_retries=max_retries, timeout=timeout, judgement=judgement)
+    return await aextract_resolved(source, options.resolve(own_client=client is not None), client)
+
+
+async def aextract_resolved(source: Source, resolved: Resolved, client: Optional[AsyncOpenAI] = None) -> Determination:
+    """`aextract` with its options already resolved (`ExtractOptions.resolve`): what a run of many
+    letters calls for each one."""
     text = read_text(source)
-    endpoint = resolve_endpoint(llm, model, base_url, api_key, timeout, max_retries)
-    if endpoint is None:
+    if resolved.endpoint is None or resolved.prompt is None:
         return parse_letter(text)
-    from .prompting import DEFAULT_PROMPT, load_prompt
     from .strategies import run_strategy
 
     if len(text) > MAX_MODEL_CHARACTERS:
         raise TooLongError(f"{len(text):,} characters: far longer than an IMR letter (at most "
                            f"{MAX_MODEL_CHARACTERS:,} are sent to a model); use --no-llm to parse it")
-    chosen = load_prompt(prompt or DEFAULT_PROMPT)
-    caller = Caller(endpoint, client)
+    caller = Caller(resolved.endpoint, client)
     try:
-        return await run_strategy(text, chosen, caller, judgement=judgement)
+        return await run_strategy(text, resolved.prompt, caller, judgement=resolved.judgement)
     finally:
         await caller.aclose()
 
 
-def resolve_endpoint(
+def extract(
+    source: Source,
+    *,
     llm: Optional[bool] = None,
     model: Optional[str] = None,
     base_url: Optional[str] = None,
     api_key: Optional[str] = None,
-    timeout: Optional[float] = None,
+    prompt: Optional[str] = None,
+    client: Optional[AsyncOpenAI] = None,
     max_retries: Optional[int] = None,
-) -> Optional[Endpoint]:
-    """The model endpoint the options (and the environment) name; None: the parser alone.
-
-    ``model="local"`` starts the bundled model's server unless ``base_url`` names one.
-    """
-    if llm is False:
-        return None
-    endpoint = endpoint_from_env(model, base_url, api_key, timeout, max_retries)
-    if endpoint is None:
-        if llm:
-            raise ValueError("llm=True needs a model: pass model=... or set IMR_LLM_MODEL")
-        return None
-    from .local import LOCAL_MODEL, local_base_url
-
-    if endpoint.model == LOCAL_MODEL:
-        # Greedy decoding makes the 135M model repeat itself until the token limit; a frequency
-        # penalty lets it finish. base_url may point at a server (or cassette) of its own.
-        endpoint = replace(endpoint, base_url=endpoint.base_url or local_base_url(),
-                           sampling=(("frequency_penalty", 0.5),))
-    return endpoint
-
-
-def extract(source: Source, **options: Any) -> Determination:
-    """`aextract` for code that is not already in an event loop (see `aextract` for options)."""
-    return asyncio.run(aextract(source, **options))
+    timeout: Optional[float] = None,
+    judgement: str = DEFAULT_JUDGEMENT,
+) -> Determination:
+    """`aextract` for code that is not already in an event loop (the same options and errors)."""
+    return asyncio.run(aextract(source, llm=llm, model=model, base_url=base_url, api_key=api_key, prompt=prompt,
+                                client=client, max_retries=max_retries, timeout=timeout, judgement=judgement))

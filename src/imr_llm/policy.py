@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .errors import UsageError
+
 Judgement = Literal["parser", "model"]
 JUDGEMENTS: tuple[str, ...] = ("parser", "model")
 DEFAULT_JUDGEMENT = "parser"
 
 
 def check_judgement(judgement: str) -> str:
-    """``judgement`` if it names a policy; ValueError (one line) otherwise."""
+    """``judgement`` if it names a policy; UsageError (one line) otherwise."""
     if judgement not in JUDGEMENTS:
-        raise ValueError(f"unknown judgement {judgement!r}; choose one of: {', '.join(JUDGEMENTS)}")
+        raise UsageError(f"unknown judgement {judgement!r}; choose one of: {', '.join(JUDGEMENTS)}")
     return judgement

@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from .errors import UsageError
+
 STRATEGIES = ("segmented", "monolithic")
 DEFAULT_PROMPT = "segmented-v2"
 _SECTION = re.compile(r"^##\s+(\w+)\.(system|user)\s*$", re.M)
@@ -53,11 +55,11 @@ def load_prompt(name_or_path: str) -> Prompt:
     else:
         entry = resources.files("imr_llm.prompts") / f"{name_or_path}.md"
         if not entry.is_file():
-            raise ValueError(f"unknown prompt {name_or_path!r}; shipped prompts: {', '.join(available_prompts())}")
+            raise UsageError(f"unknown prompt {name_or_path!r}; shipped prompts: {', '.join(available_prompts())}")
         source, name = entry.read_text(encoding="utf-8"), name_or_path
     strategy = name.split("-")[0]
     if strategy not in STRATEGIES:
-        raise ValueError(f"prompt {name!r}: the name must start with one of {', '.join(STRATEGIES)}")
+        raise UsageError(f"prompt {name!r}: the name must start with one of {', '.join(STRATEGIES)}")
     return Prompt(name=name, strategy=strategy, sections=_sections(source))
 
 

@@ -14,18 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Collection, Iterable, Optional
 
-from .calling import ModelError
-from .errors import DocumentError, ReadError
-from .extraction import aextract, resolve_endpoint
+from .errors import AccessDenied, DocumentError, ModelError, ReadError
+from .extraction import aextract_resolved
 from .limits import Limits, limited_client
-from .policy import check_judgement
+from .options import ExtractOptions, Resolved
 from .reading import read_letter_bytes
 from .schema import Determination
+
+# The start of a row's error when the model part failed and the parser's fields were kept.
+MODEL_PART_FAILED = "model part failed, the parser's fields kept"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One document's result: a Determination, or a one-line error; or skipped (already done)."""
+    """One document's result: a Determination, or a one-line error (with the parser's Determination
+    when only the model part failed); or skipped (already done)."""
 
     source: str
     sha256: Optional[str]  # of the file's bytes; None when the file cannot be read
@@ -44,40 +47,39 @@ def content_hash(path: str) -> Optional[str]:
 
 async def aextract_many(
     sources: Iterable[str],
+    options: ExtractOptions | Resolved | None = None,
     *,
     limits: Optional[Limits] = None,
     done: Collection[str] = (),
-    llm: Optional[bool] = None,
-    model: Optional[str] = None,
-    base_url: Optional[str] = None,
-    api_key: Optional[str] = None,
-    prompt: Optional[str] = None,
-    max_retries: Optional[int] = None,
-    timeout: Optional[float] = None,
-    judgement: str = "parser",
 ) -> AsyncIterator[Outcome]:
-    """`aextract` over many files, yielding each `Outcome` as it completes.
+    """`aextract` over many files with one set of ``options``, yielding each `Outcome` as it
+    completes. The options are resolved once, before the first letter (`UsageError`,
+    `LocalModelError`), unless they come resolved already (`ExtractOptions.resolve`).
 
     At most ``limits.concurrency`` model requests are in flight (and four times as many documents
     started, so that the requests never wait on a document), keeping to ``limits.rpm``/``limits.tpm``.
-    A document that fails yields an Outcome with ``error``; the
-    run goes on. Closing the iterator early cancels the documents in flight.
+    A document that fails yields an Outcome with ``error`` (and, where only the model part failed,
+    the parser's ``determination``); the run goes on. An endpoint that refuses the key raises
+    `AccessDenied` at the first refusal: every letter would be refused. Closing the iterator
+    early cancels the documents in flight.
     """
     limits = limits or Limits()
-    check_judgement(judgement)  # a bad policy is the caller's error, not every document's
-    endpoint = resolve_endpoint(llm, model, base_url, api_key, timeout, max_retries)
+    resolved = options if isinstance(options, Resolved) else (options or ExtractOptions()).resolve()
+    endpoint = resolved.endpoint
     client = None
-    options: dict = {"llm": False}
     if endpoint is not None:
-        client = limited_client(limits, base_url=endpoint.base_url, api_key=endpoint.api_key)
-        options = {"llm": True, "model": endpoint.model, "base_url": endpoint.base_url, "api_key": endpoint.api_key,
-                   "prompt": prompt, "client": client, "max_retries": endpoint.max_retries,
-                   "timeout": endpoint.timeout, "judgement": judgement}
+        client = limited_client(limits, base_url=endpoint.base_url, api_key=endpoint.client_key)
 
     async def one(source: str, sha256: Optional[str]) -> Outcome:
         try:
-            return Outcome(source, sha256, await aextract(Path(source), **options))
-        except (DocumentError, ModelError) as exc:
+            return Outcome(source, sha256, await aextract_resolved(Path(source), resolved, client))
+        except AccessDenied:
+            raise
+        except ModelError as exc:
+            if exc.partial is None:
+                return Outcome(source, sha256, error=str(exc))
+            return Outcome(source, sha256, exc.partial, error=f"{MODEL_PART_FAILED}: {exc}")
+        except DocumentError as exc:
             return Outcome(source, sha256, error=str(exc))
         except asyncio.CancelledError:
             raise

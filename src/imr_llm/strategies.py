@@ -7,14 +7,15 @@
 
 A call whose answers keep failing validation does not fail the letter: the parts of its last
 answer that do hold are kept (the rest left to the parser, or null) and a warning says so.
-Transport faults that outlast the retries fail the letter.
+Transport faults that outlast the retries fail the letter: the `ModelError` carries the parser's
+reading as ``partial``, so that the row keeps every field the layout gave.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -107,13 +108,14 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]],
         (answer,) = answers
         if answer is None:
             raise LayoutError("unknown layout, and the model gave no usable answer")
-        result, notes = determination_from_answer(plan.text, answer)
+        result, found = determination_from_answer(plan.text, cast(LetterAnswer, answer))
         if plan.fallback is not None:
-            notes.insert(0, f"layout unknown to the parser: {plan.fallback.name} used instead of {plan.prompt.name}")
-        return result, notes
+            found.insert(0, f"layout unknown to the parser: {plan.fallback.name} used instead of {plan.prompt.name}")
+        return result, found
     if plan.prompt.strategy == "monolithic":
         (answer,) = answers
-        return merge_letter(plan.parsed, answer, judgement) if answer is not None else (plan.parsed, [])
+        return merge_letter(plan.parsed, cast(LetterAnswer, answer), judgement) if answer is not None \
+            else (plan.parsed, [])
     *decision_answers, case_answer = answers
     notes: list[str] = []
     decisions = []
@@ -121,12 +123,12 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]],
         if answer is None:
             decisions.append(decision)
             continue
-        merged, more = merge_decision(decision, answer, f"decision {index + 1}", judgement)
+        merged, more = merge_decision(decision, cast(DecisionAnswer, answer), f"decision {index + 1}", judgement)
         decisions.append(merged)
         notes.extend(more)
     result = plan.parsed.model_copy(update={"decisions": decisions})
     if case_answer is not None:
-        result, more = merge_case(result, case_answer, judgement)
+        result, more = merge_case(result, cast(CaseAnswer, case_answer), judgement)
         notes.extend(more)
     return result, notes
 
@@ -134,7 +136,8 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]],
 async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: int = 4,
                        judgement: str = "parser") -> Determination:
     """The Determination for ``text`` by ``prompt``'s strategy, with usage and warnings."""
-    usage, warnings = Usage(), []
+    usage = Usage()
+    warnings: list[str] = []
     plan = plan_calls(text, prompt)
     gate = asyncio.Semaphore(concurrency)
 
@@ -142,7 +145,18 @@ async def run_strategy(text: str, prompt: Prompt, caller: Caller, concurrency: i
         async with gate:
             return await _ask(caller, call, usage, warnings)
 
-    answers = await asyncio.gather(*(ask(call) for call in plan.calls))
+    calls = [asyncio.ensure_future(ask(call)) for call in plan.calls]
+    try:
+        answers = await asyncio.gather(*calls)
+    except BaseException as exc:
+        for pending in calls:  # one call failed for good: the letter's other calls are not wanted
+            pending.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+        if isinstance(exc, ModelError) and plan.parsed is not None:
+            exc.partial = plan.parsed.model_copy(update={
+                "warnings": warnings, "usage": usage, "model": caller.endpoint.model, "prompt": prompt.name,
+            })
+        raise
     try:
         result, notes = assemble(plan, answers, judgement)
     except LayoutError:
