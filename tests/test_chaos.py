@@ -65,8 +65,9 @@ def test_two_sigterms_and_resumes_under_every_fault_leave_every_letter_exactly_o
     assert sum(row["error"] is None for row in rows) > LETTERS // 2
 
     page = tmp_path / "review.html"
-    assert subprocess.run([sys.executable, "-m", "imr_llm", "review", str(out), "-o", str(page)], env=env,
-                          capture_output=True).returncode == 0
+    review = subprocess.run([sys.executable, "-m", "imr_llm", "review", str(out), "-o", str(page)], env=env,
+                            capture_output=True)
+    assert review.returncode == (1 if any(row["error"] for row in rows) else 0)  # 1: letters with errors to check
     for text in (out.read_text(), page.read_text(), *logs):
         assert CANARY not in text and CANARY[8:24] not in text
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no lock or temporary left
