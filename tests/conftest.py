@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,19 @@ def seed(name_prefix: str) -> Path:
     """The seed letter whose file name starts with ``name_prefix`` ("000", "003", ...)."""
     (path,) = sorted(_require(SEEDS).glob(f"{name_prefix}_*.txt"))
     return path
+
+
+# --- the installed command, as a user runs it ----------------------------------------------------
+# The console script beside this Python (the venv's bin/), else the one on PATH.
+IMR_LLM = str(Path(sys.executable).with_name("imr-llm")) if Path(sys.executable).with_name("imr-llm").exists() \
+    else shutil.which("imr-llm")
+
+
+def imr_llm(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``imr-llm ARGS`` run as a user runs it (the installed command), its output captured."""
+    assert IMR_LLM, "the imr-llm command is not installed (pip install -e .)"
+    return subprocess.run([IMR_LLM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 # --- pages: looked at in headless Chromium, as a reader would ---------------------------------

@@ -93,7 +93,9 @@ def test_an_endpoint_that_is_down_fails_each_document_not_the_run(folder, capsys
                    "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0"])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert status == 1 and len(rows) == 2
-    assert {row["error"] for row in rows} == {"could not connect to the model endpoint"}
+    assert {row["error"] for row in rows} == {"model part failed, the parser's fields kept: could not connect to "
+                                              "the model endpoint"}
+    assert [len(row["decisions"]) for row in rows] == [1, 2]
 
 
 def test_closing_summary_and_no_progress_bar_when_not_a_terminal(folder, capsys):
@@ -203,3 +205,167 @@ def test_a_file_name_that_is_not_utf8_is_one_row_like_any_other(tmp_path, output
     else:
         manifest = (tmp_path / "requests.manifest.jsonl").read_bytes().decode("utf-8")
         assert len(manifest.splitlines()) == 2
+
+
+# --- as a newcomer meets it: the installed command, run as a user runs it ---------------------
+from conftest import ROOT, imr_llm  # noqa: E402
+from fault_server import FaultServer  # noqa: E402
+
+from imr_llm.runner import MODEL_PART_FAILED  # noqa: E402
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _without_model_settings():
+    return {key: value for key, value in os.environ.items()
+            if key not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "IMR_LLM_MODEL")}
+
+
+def test_table_alone_prints_the_table_and_dash_o_prints_json(seeds_dir, tmp_path):
+    table = imr_llm("extract", str(seeds_dir), "--no-llm", "--table", cwd=tmp_path)
+    assert table.returncode == 0 and table.stdout.startswith("document ")
+    assert not [line for line in table.stdout.splitlines() if line.startswith("{")]
+    rows = imr_llm("extract", str(seeds_dir), "--no-llm", "-o", "-", cwd=tmp_path)
+    assert rows.returncode == 0 and len([json.loads(line) for line in rows.stdout.splitlines()]) == 5
+    assert not (tmp_path / "-").exists()  # "-" is standard output, not a file named "-"
+    both = imr_llm("extract", str(seeds_dir), "--no-llm", "--table", "-o", "-", cwd=tmp_path)
+    assert both.returncode == 2 and "both write standard output" in both.stderr
+
+
+def test_openai_without_a_key_is_a_usage_error_before_any_request(seeds_dir, tmp_path):
+    result = imr_llm("extract", str(seeds_dir), "--model", "gpt-4o-mini", "-o", "out.jsonl", cwd=tmp_path,
+                     env=_without_model_settings())
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "OPENAI_API_KEY" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()  # nothing opened, nothing sent
+
+
+def test_a_refused_key_stops_the_run_at_once_with_the_endpoints_message(seeds_dir, tmp_path):
+    key = "sk-test-0123456789abcdef"
+    refusal = json.dumps({"error": {"message": f"Incorrect API key provided: {key[:7]}***cdef. You can find "
+                                               "your API key at https://platform.openai.com/account/api-keys.",
+                                    "type": "invalid_request_error", "code": "invalid_api_key"}}).encode()
+    with FaultServer([(401, {}, refusal)]) as server:
+        result = imr_llm("extract", str(seeds_dir), "--model", "m", "--base-url", server.base_url, "--concurrency",
+                         "1", "-o", "out.jsonl", "-v", cwd=tmp_path, env={**_without_model_settings(),
+                                                                          "OPENAI_API_KEY": key})
+    assert result.returncode == 2
+    assert "refused the request (HTTP 401): Incorrect API key provided: [key]" in result.stderr
+    assert key not in result.stderr and key[:7] + "***" not in result.stderr
+    # One slot: the refusal, and at most the request that took the slot as it freed (not 5 letters x 2-3 calls)
+    assert len(server.requests) <= 2
+    assert (tmp_path / "out.jsonl").read_text() == ""  # no letter is marked failed for the key
+
+
+def test_a_failed_model_call_keeps_what_the_parser_read(tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = imr_llm("extract", str(seed("003")), "--model", "local", "--base-url", "http://127.0.0.1:9/v1",
+                     "--max-retries", "0", "-o", str(out), env=_without_model_settings())
+    assert result.returncode == 1
+    (row,) = _rows(out)
+    assert row["error"].startswith(MODEL_PART_FAILED) and "could not connect" in row["error"]
+    assert row["outcome"] == "upheld" and row["reviewer"]["specialties"]
+    assert [d["item"] for d in row["decisions"]] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S"]
+    assert row["model"] == "local" and row["usage"]["calls"] >= 1
+    # an error row: resuming tries the letter again (the server is still down: the same row again)
+    again = imr_llm("extract", str(seed("003")), "--model", "local", "--base-url", "http://127.0.0.1:9/v1",
+                    "--max-retries", "0", "-o", str(out), "--resume", env=_without_model_settings())
+    assert again.returncode == 1 and "1 documents, 1 failed" in again.stderr and len(_rows(out)) == 1
+
+
+def test_rows_name_letters_by_absolute_path_wherever_the_command_ran(tmp_path):
+    (tmp_path / "letters").mkdir()
+    shutil.copy(seed("000"), tmp_path / "letters" / "a.txt")
+    result = imr_llm("extract", "letters", "--no-llm", "-o", "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 0
+    (row,) = _rows(tmp_path / "out.jsonl")
+    assert row["source"] == str(tmp_path / "letters" / "a.txt")
+
+
+def test_a_missing_input_is_said_on_stderr_as_well_as_in_its_row(tmp_path):
+    result = imr_llm("extract", "leters", "--no-llm", "-o", "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "imr-llm: leters: no such file or folder" in result.stderr
+    assert _rows(tmp_path / "out.jsonl")[0]["error"].startswith("no such file")
+
+
+@pytest.mark.parametrize("name, content", [("out.jsonl", "hello world"), ("out.jsonl", "hello world\n"),
+                                           ("out.csv", "hello world"), ("out.csv", "a,b\n1,2\n")])
+def test_resume_refuses_a_file_it_did_not_write_and_leaves_it_whole(tmp_path, name, content):
+    (tmp_path / name).write_text(content)
+    result = imr_llm("extract", str(seed("000")), "--no-llm", "-o", name, "--resume", cwd=tmp_path)
+    assert result.returncode == 2 and "refuses a file it did not write" in result.stderr
+    assert (tmp_path / name).read_text() == content
+
+
+def test_resume_refuses_rows_made_with_another_model_or_prompt(tmp_path):
+    assert imr_llm("extract", str(seed("000")), "--no-llm", "-o", "out.jsonl", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "out.jsonl").read_text()
+    result = imr_llm("extract", str(seed("000")), "--model", "local", "--base-url", "http://127.0.0.1:9/v1",
+                     "-o", "out.jsonl", "--resume", cwd=tmp_path, env=_without_model_settings())
+    assert result.returncode == 2
+    assert "1 by the parser alone (--no-llm), and this run is model 'local' with prompt 'segmented-v2'" \
+        in result.stderr
+    assert (tmp_path / "out.jsonl").read_text() == before
+    same = imr_llm("extract", str(seed("000")), "--no-llm", "-o", "out.jsonl", "--resume", cwd=tmp_path)
+    assert same.returncode == 0 and "(1 already done, skipped)" in same.stderr
+
+
+def test_an_output_extension_not_known_is_a_usage_error(tmp_path):
+    result = imr_llm("extract", str(seed("000")), "--no-llm", "-o", "out.xlsx", cwd=tmp_path)
+    assert result.returncode == 2 and "end OUT in .jsonl, .csv or .parquet" in result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_verbose_before_or_after_the_command_and_a_version(tmp_path):
+    for args in (["-v", "extract", str(seed("000")), "--no-llm"], ["extract", "-v", str(seed("000")), "--no-llm"],
+                 ["extract", str(seed("000")), "--no-llm", "-vv"]):
+        result = imr_llm(*args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+    version = imr_llm("--version")
+    assert version.returncode == 0 and re.fullmatch(r"imr-llm \d+\.\d+\.\d+\n", version.stdout)
+
+
+def test_an_option_the_command_does_not_know_shows_that_commands_usage():
+    result = imr_llm("extract", "--bogus", "x.txt")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: imr-llm extract ") and "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_verbose_shows_the_http_layer(tmp_path):
+    with FaultServer([(500, {}, b'{"error": {"message": "down"}}')]) as server:
+        quiet = imr_llm("extract", str(seed("000")), "--model", "m", "--base-url", server.base_url, "--max-retries",
+                        "0", "-o", "a.jsonl", cwd=tmp_path, env=_without_model_settings())
+        loud = imr_llm("extract", str(seed("000")), "--model", "m", "--base-url", server.base_url, "--max-retries",
+                       "0", "-o", "b.jsonl", "-v", cwd=tmp_path, env=_without_model_settings())
+        debug = imr_llm("-vv", "extract", str(seed("000")), "--model", "m", "--base-url", server.base_url,
+                        "--max-retries", "0", "-o", "c.jsonl", cwd=tmp_path, env=_without_model_settings())
+    assert "HTTP Request: POST" not in quiet.stderr
+    assert 'httpx2 INFO: HTTP Request: POST http://127.0.0.1' in loud.stderr and '500 Internal Server Error' in loud.stderr
+    assert "httpcore2" in debug.stderr  # connections, at -vv only
+    assert "httpcore2" not in loud.stderr
+
+
+def test_include_text_where_no_json_lines_are_written_is_a_usage_error(tmp_path):
+    for extra in (["-o", "out.csv"], ["--table"]):
+        result = imr_llm("extract", str(seed("000")), "--no-llm", "--include-text", *extra, cwd=tmp_path)
+        assert result.returncode == 2 and "--include-text adds text to JSON Lines rows only" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_local_model_not_installed_leaves_no_output_file(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is not None:
+        pytest.skip("the local extra is installed here: the model would start")
+    result = imr_llm("extract", str(seed("000")), "--model", "local", "-o", "out.jsonl", cwd=tmp_path,
+                     env=_without_model_settings())
+    assert result.returncode == 2 and "pip install -e '.[local]'" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_outputs_written_at_the_top_of_a_checkout_are_ignored_by_git():
+    for name in ("out.jsonl", "out.csv", "out.parquet", "review.html"):
+        assert subprocess.run(["git", "check-ignore", "-q", name], cwd=ROOT).returncode == 0, name

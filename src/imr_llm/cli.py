@@ -18,24 +18,35 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 
-from .errors import AnalyticsError
+from . import __version__
+from .calling import KEY_LIKE
+from .errors import (
+    AccessDenied,
+    AnalyticsError,
+    ImrLlmError,
+    LocalModelError,
+    OutputError,
+    RowsError,
+    UsageError,
+)
 from .guards import refuse_inputs
 from .limits import Limits
-from .local import LocalModelError
-from .outputs import Nowhere, OutputError, open_output, output_format
+from .options import ExtractOptions, Resolved
+from .outputs import Nowhere, Output, open_output, output_format
 from .policy import DEFAULT_JUDGEMENT, JUDGEMENTS
 from .pricing import load_prices, usage_cost
 from .prompting import DEFAULT_PROMPT, load_prompt
-from .results import is_row, json_lines
 from .runner import aextract_many
 from .writing import json_line, printable, result_row, write_table
+
+T = TypeVar("T")
 
 SUFFIXES = (".pdf", ".txt")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="imr-llm",
         description="Turn California workers' compensation IMR determination letters into structured data.",
@@ -119,11 +130,19 @@ def _parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser(
         "review", help="one HTML page to check results by eye",
-        description="Each letter's text with every decision's item and rationale highlighted, the fields "
-        "beside it, warnings flagged. Letters are read again from their source path unless the rows hold text.",
+        description="One self-contained page: an index of the letters (outcome, decisions, warnings and errors, "
+        "parser/model disagreements), then each letter's text with every decision's item and rationale "
+        "highlighted, the fields beside it, each warning at the field it concerns. Letters are read again from "
+        "their source path unless the rows hold text; a letter whose file is gone or changed since is not shown. "
+        "Exit status: 0 every letter shown and none with an error (warnings may remain), 1 some letter has an "
+        "error or cannot be shown, 2 usage error (rows not readable, page not writable).",
     )
-    review.add_argument("results", metavar="OUT.jsonl", help="rows written by 'imr-llm extract' (JSON Lines)")
+    review.add_argument("results", metavar="ROWS",
+                        help="rows written by 'imr-llm extract' (.jsonl, .csv or .parquet)")
     review.add_argument("-o", "--output", required=True, metavar="HTML", help="the page to write")
+    review.add_argument("--only-problems", action="store_true",
+                        help="only the letters to check, worst first: errors, letters not shown, parser/model "
+                        "disagreements, other warnings")
 
     rows_help = "files written by 'imr-llm extract' (.jsonl, .csv, .parquet; any mix; a letter twice counts once)"
     query = commands.add_parser(
@@ -149,7 +168,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="keep letters decided on or after this date")
     report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD",
                         help="keep letters decided on or before this date")
-    return parser
+    parser.add_argument("--version", action="version", version=f"imr-llm {__version__}")
+    named = {"extract": extract, "batch prepare": prepare, "batch collect": collect, "review": review,
+             "query": query, "report": report}
+    for command in named.values():  # -v after the command as well as before it
+        command.add_argument("-v", "--verbose", dest="verbose_after", action="count", default=0,
+                             help="log to stderr (as imr-llm -v)")
+    return parser, {"": parser, "batch": batch, **named}
 
 
 def _positive(text: str) -> float:
@@ -190,15 +215,25 @@ def _date(text: str) -> dt.date:
 
 
 def iter_documents(paths: Sequence[str]) -> Iterator[str]:
-    """Files named, and .pdf/.txt files below folders named, in a stable order; missing paths too
-    (they become error rows, so that nothing asked for is silently dropped)."""
+    """Files named, and .pdf/.txt files below folders named, in a stable order, as absolute paths
+    (a row names its letter wherever `review` or `batch collect` later runs); missing paths too:
+    they become error rows, so that nothing asked for is silently dropped."""
     for raw in paths:
-        path = Path(raw)
+        path = Path(raw).absolute()
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
             yield from (str(p) for p in found)
         else:
-            yield raw
+            yield str(path)
+
+
+def _documents(paths: Sequence[str]) -> list[str]:
+    """`iter_documents`, with each path that does not exist said on stderr at once (a mistyped
+    folder is one error row, easy to miss inside OUT)."""
+    for raw in paths:
+        if not os.path.lexists(raw):
+            _say(f"imr-llm: {raw}: no such file or folder (its row says so)")
+    return list(iter_documents(paths))
 
 
 @dataclass
@@ -210,92 +245,107 @@ class _Tally:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: Optional[float] = 0.0
-    unpriced: set = field(default_factory=set)
+    unpriced: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Run:
+    """One extract run: where each document's row goes, and what is counted of it."""
+
+    output: Output
+    include_text: bool
+    prices: dict[str, Any]
+    table: Optional[_Table]
+    progress: Any
+    tally: _Tally = field(default_factory=_Tally)
+
+
+def _extract_options(args: argparse.Namespace) -> ExtractOptions:
+    return ExtractOptions(llm=False if args.no_llm else None, model=args.model, base_url=args.base_url,
+                          prompt=args.prompt, max_retries=args.max_retries, timeout=args.timeout,
+                          judgement=args.judgement)
+
+
+def _checked(make: Callable[[], T]) -> T:
+    """``make()``, its ValueError (numbers out of range, a bad price table) a usage error."""
+    try:
+        return make()
+    except UsageError:
+        raise
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _run_extract(args: argparse.Namespace) -> int:
-    if args.prompt and not args.no_llm:
-        try:
-            load_prompt(args.prompt)
-        except ValueError as exc:
-            _say(f"imr-llm: {exc}")
-            return 2
+    if args.table and args.output == "-":
+        raise UsageError("--table and -o - both write standard output: give -o OUT for the rows")
+    target = None if args.output in (None, "-") else args.output
+    table_only = args.table and args.output is None  # --table alone prints the table alone
+    refuse_inputs(target, args.paths)  # first: "w" would empty an input, whatever its extension
+    kind = output_format(target)  # an extension not known is a usage error, not JSON Lines
+    if args.include_text and (kind != "jsonl" or table_only):
+        raise UsageError("--include-text adds text to JSON Lines rows only: "
+                         + ("--table alone writes none (add -o OUT.jsonl)" if table_only else
+                            f"{kind} rows are one per decision, and would repeat the letter on each"))
+    if args.resume and target is None:
+        raise UsageError("--resume needs an output file (-o OUT)")
+    limits = _checked(lambda: Limits(args.concurrency, args.rpm, args.tpm))
+    prices = _checked(lambda: load_prices(args.prices))
+    if sys.stdout is None and (args.table or target is None):
+        raise OutputError("standard output is closed: give -o OUT")
+    # Resolved before OUT is opened: no key, a prompt not known or no local model leave no file.
+    resolved = _extract_options(args).resolve()
+    output = Nowhere() if table_only else open_output(target, resume=args.resume, made_by=resolved.made_by)
+    sources = _documents(args.paths)
+    run = _Run(output, args.include_text, prices, _Table(sys.stdout, stop_run=table_only) if args.table else None,
+               _progress_bar(len(sources)))
+    started = time.monotonic()
     try:
-        limits = Limits(args.concurrency, args.rpm, args.tpm)
-        prices = load_prices(args.prices)
-        refuse_inputs(args.output, args.paths)  # before OUT is opened: "w" would empty an input
-        if sys.stdout is None and (args.table or not args.output):
-            raise OutputError("standard output is closed: give -o OUT")
-        # --table alone prints the table alone: JSON Lines between its lines would be unreadable.
-        output = Nowhere() if args.table and not args.output and not args.resume else \
-            open_output(args.output, resume=args.resume)
-    except (ValueError, OutputError) as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
-    sources = list(iter_documents(args.paths))
-    tally, started = _Tally(), time.monotonic()
-    progress = _progress_bar(len(sources))
-    try:
-        asyncio.run(_extract_all(args, sources, limits, prices, output, tally, progress))
+        asyncio.run(_extract_all(run, sources, resolved, limits))
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP turned into the same (_Signalled)
         output.close()
-        where = "; run the same command with --resume to finish" if args.output else ""
-        if args.output and output_format(args.output) == "parquet":
-            where = f"; {args.output} holds the letters done (Parquet does not resume: write .jsonl to resume)"
+        where = "; run the same command with --resume to finish" if target else ""
+        if target and kind == "parquet":
+            where = f"; {target} holds the letters done (Parquet does not resume: write .jsonl to resume)"
         what = "interrupted" if not isinstance(stop, _Signalled) else f"stopped by {stop.name}"
-        _say(f"\nimr-llm: {what} after {tally.documents} documents{where}")
+        _say(f"\nimr-llm: {what} after {run.tally.documents} documents{where}")
         return 128 + (stop.signum if isinstance(stop, _Signalled) else signal.SIGINT)
     except BrokenPipeError:  # stdout was the output, and its reader went away (| head)
         _discard_stdout()
         output.close()
-        _say(f"imr-llm: standard output closed after {tally.documents} documents; stopped")
+        _say(f"imr-llm: standard output closed after {run.tally.documents} documents; stopped")
         return 1
     except OSError as exc:
         _close_quietly(output)
-        _say(f"imr-llm: cannot write {args.output}: {exc.strerror or exc}")
-        return 2
-    except LocalModelError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except ImrLlmError:  # the endpoint refused the key, or the local model did not start
         _close_quietly(output)
-        _say(f"imr-llm: {exc}")
-        return 2
+        raise
     finally:
-        if progress is not None:
-            progress.close()
+        if run.progress is not None:
+            run.progress.close()
     output.close()
-    _say(_summary(tally, time.monotonic() - started))
-    return 1 if tally.failed else 0
+    _say(_summary(run.tally, time.monotonic() - started))
+    return 1 if run.tally.failed else 0
 
 
-async def _extract_all(args: argparse.Namespace, sources: list[str], limits: Limits, prices: dict, output: Any,
-                       tally: _Tally, progress: Any) -> None:
-    options = {
-        "llm": False if args.no_llm else None, "model": args.model, "base_url": args.base_url,
-        "prompt": args.prompt, "max_retries": args.max_retries, "timeout": args.timeout,
-        "judgement": args.judgement,
-    }
-    table = _Table(sys.stdout, stop_run=isinstance(output, Nowhere)) if args.table else None
-    if table:
-        table.write([], header=True)
+async def _extract_all(run: _Run, sources: list[str], resolved: Resolved, limits: Limits) -> None:
+    if run.table:
+        run.table.write([], header=True)
     with _stop_on_signals():
-        await _write_all(args, sources, limits, prices, output, tally, progress, table, options)
-
-
-async def _write_all(args: argparse.Namespace, sources: list[str], limits: Limits, prices: dict, output: Any,
-                     tally: _Tally, progress: Any, table: Optional[_Table], options: dict[str, Any]) -> None:
-    async for outcome in aextract_many(sources, limits=limits, done=output.done, **options):
-        if progress is not None:
-            progress.update(1)
-        if outcome.skipped:
-            tally.skipped += 1
-            continue
-        row = result_row(outcome.source, outcome.determination, outcome.error, include_text=args.include_text,
-                         sha256=outcome.sha256)
-        output.write(row)
-        if table:
-            table.write([row])
-        _count(tally, outcome.determination, prices)
-        if outcome.error:
-            tally.failed += 1
+        async for outcome in aextract_many(sources, resolved, limits=limits, done=run.output.done):
+            if run.progress is not None:
+                run.progress.update(1)
+            if outcome.skipped:
+                run.tally.skipped += 1
+                continue
+            row = result_row(outcome.source, outcome.determination, outcome.error, include_text=run.include_text,
+                             sha256=outcome.sha256)
+            run.output.write(row)
+            if run.table:
+                run.table.write([row])
+            _count(run.tally, outcome.determination, run.prices)
+            run.tally.failed += bool(outcome.error)
 
 
 def _close_quietly(output: Any) -> None:
@@ -415,53 +465,47 @@ def _progress_bar(total: int) -> Any:
 def _run_prepare(args: argparse.Namespace) -> int:
     from .batch import manifest_path, prepare
 
-    try:
-        load_prompt(args.prompt)
-    except ValueError as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
+    load_prompt(args.prompt)  # an unknown prompt is a usage error before anything is written
     requests_path = Path(args.output)
     letters = calls = failed = 0
-    try:
-        for written in (args.output, str(manifest_path(requests_path))):
-            refuse_inputs(written, args.paths)
-    except OutputError as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
+    for written in (args.output, str(manifest_path(requests_path))):
+        refuse_inputs(written, args.paths)
+    sources = _documents(args.paths)
     try:
         with open(requests_path, "w", encoding="utf-8") as requests, \
                 open(manifest_path(requests_path), "w", encoding="utf-8") as manifest:
-            for entry, lines in prepare(iter_documents(args.paths), args.model, args.prompt):
+            for entry, lines in prepare(sources, args.model, args.prompt):
                 letters, calls, failed = letters + 1, calls + len(lines), failed + bool(entry.get("error"))
                 manifest.write(json_line(entry) + "\n")
                 requests.writelines(json_line(line) + "\n" for line in lines)
     except OSError as exc:
-        _say(f"imr-llm: cannot write {exc.filename}: {exc.strerror or exc}")
-        return 2
+        raise OutputError(f"cannot write {exc.filename}: {exc.strerror or exc}") from None
     _say(f"imr-llm: {letters} letters, {calls} requests, {failed} letters failed; manifest "
-          f"{manifest_path(requests_path)}")
+         f"{manifest_path(requests_path)}")
     return 1 if failed else 0
 
 
 def _run_collect(args: argparse.Namespace) -> int:
     from .batch import BatchError, collect, manifest_path
 
+    if args.include_text and output_format(args.output) != "jsonl":
+        raise UsageError("--include-text adds text to JSON Lines rows only: CSV and Parquet rows are one per "
+                         "decision, and would repeat the letter on each")
+    refuse_inputs(args.output, [args.requests, args.results, str(manifest_path(Path(args.requests)))],
+                  letters=False)
+    output = open_output(args.output)
+    tally = _Tally()
+    skipped: list[str] = []
     try:
-        refuse_inputs(args.output, [args.requests, args.results, str(manifest_path(Path(args.requests)))],
-                      letters=False)
-        output = open_output(args.output)
-        tally, skipped = _Tally(), []
-        try:
-            for letter in collect(Path(args.requests), Path(args.results), args.judgement, skipped):
-                output.write(result_row(letter.source, letter.determination, letter.error,
-                                        include_text=args.include_text, sha256=letter.sha256))
-                _count(tally, letter.determination, load_prices())
-                tally.failed += bool(letter.error)
-        finally:
-            output.close()
-    except (BatchError, OutputError, ValueError) as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
+        for letter in collect(Path(args.requests), Path(args.results), args.judgement, skipped):
+            output.write(result_row(letter.source, letter.determination, letter.error,
+                                    include_text=args.include_text, sha256=letter.sha256))
+            _count(tally, letter.determination, load_prices())
+            tally.failed += bool(letter.error)
+    except BatchError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        output.close()
     for message in skipped:
         _say(f"imr-llm: {message}")
     _say(_summary(tally, 0.0).rsplit(",", 1)[0])
@@ -469,39 +513,44 @@ def _run_collect(args: argparse.Namespace) -> int:
 
 
 def _run_review(args: argparse.Namespace) -> int:
-    from .review import render_review
+    from .results import read_rows
+    from .review import GENERATOR, build_review
 
-    rows = []
+    refuse_inputs(args.output, [args.results], letters=False)
+    _refuse_foreign_page(Path(args.output), GENERATOR)
+    read = read_rows(args.results)
+    for note in read.notes:
+        _say(f"imr-llm: {note}")
+    review = build_review(read.rows, title=f"imr-llm review: {Path(args.results).name}",
+                          only_problems=args.only_problems)
     try:
-        refuse_inputs(args.output, [args.results], letters=False)
-    except OutputError as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
-    try:
-        with open(args.results, encoding="utf-8") as lines:
-            for number, _, row in json_lines(lines):
-                if not is_row(row):
-                    _say(f"imr-llm: {args.results}, line {number}: not a row of imr-llm extract; skipped")
-                else:
-                    rows.append(row)
-        Path(args.output).write_text(render_review(rows, title=f"imr-llm review: {Path(args.results).name}"),
-                                     encoding="utf-8")
+        Path(args.output).write_text(review.html, encoding="utf-8")
     except OSError as exc:
-        _say(f"imr-llm: {exc.filename}: {exc.strerror or exc}")
-        return 2
-    _say(f"imr-llm: {len(rows)} letters in {args.output}")
-    return 0
+        raise OutputError(f"{exc.filename}: {exc.strerror or exc}") from None
+    _say(f"imr-llm: {review.on_page} of {review.letters} letters in {args.output}; {review.to_check} to check, "
+         f"{review.failed} with an error or not shown")
+    return 1 if review.failed else 0
+
+
+def _refuse_foreign_page(page: Path, generator: str) -> None:
+    """OutputError when the page to write exists and is not one of ours: it would be lost."""
+    try:
+        with page.open("rb") as existing:
+            head = existing.read(4096).decode("utf-8", "replace")
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"{page}: {exc.strerror or exc}") from None
+    if head and generator not in head:  # an empty file holds nothing to lose
+        raise OutputError(f"{page} exists and is not a page imr-llm review wrote; not overwritten (remove it, "
+                          "or choose another name)")
 
 
 def _run_query(args: argparse.Namespace) -> int:
     from .analytics import connect, query
     from .analytics.tables import csv_text, text_table
 
-    try:
-        result = query(connect(*args.paths), args.sql)
-    except AnalyticsError as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
+    result = query(connect(*args.paths), args.sql)
     sys.stdout.write(csv_text(result, rounded=False) if args.csv else text_table(result))
     return 0
 
@@ -511,16 +560,12 @@ def _run_report(args: argparse.Namespace) -> int:
 
     try:
         report = write_report(args.paths, args.output, start=args.start, end=args.end)
-    except AnalyticsError as exc:
-        _say(f"imr-llm: {exc}")
-        return 2
     except OSError as exc:
-        _say(f"imr-llm: {exc.filename or args.output}: {exc.strerror or exc}")
-        return 2
+        raise OutputError(f"{exc.filename or args.output}: {exc.strerror or exc}") from None
     overview = report.overview()
     _say(f"imr-llm: report of {overview['letters']} letters and {overview['decisions']} decisions "
-          f"({overview['failed_letters']} letters failed, not counted); {len(report.files)} files, "
-          f"open {Path(args.output) / 'report.html'}")
+         f"({overview['failed_letters']} letters failed, not counted); {len(report.files)} files, "
+         f"open {Path(args.output) / 'report.html'}")
     return 0
 
 
@@ -536,7 +581,7 @@ class _Redacted(logging.Filter):
     def _clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[key]")
-        return text
+        return KEY_LIKE.sub("[key]", text)  # a key an endpoint quotes in part ("sk-proj-ab***yz")
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self._clean(record.getMessage()), None
@@ -557,26 +602,49 @@ def _configure_logging(verbosity: int) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
     handler.addFilter(_Redacted([os.environ.get("OPENAI_API_KEY", "")]))
     level = logging.INFO if verbosity == 1 else logging.DEBUG
-    for name in ("imr_llm", "instructor", "openai", "httpx", "httpcore"):
+    # The openai client's HTTP stack is httpx2/httpcore2 (not httpx/httpcore): -v shows each
+    # request's status line, -vv the connections too.
+    for name in ("imr_llm", "instructor", "openai", "httpx2", "httpcore2"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.addHandler(handler)
 
 
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "extract": _run_extract,
+    "batch prepare": _run_prepare,
+    "batch collect": _run_collect,
+    "review": _run_review,
+    "query": _run_query,
+    "report": _run_report,
+}
+
+# The package's own errors that end a command: each is one line, printed once, exit status 2.
+_STOPPING = (UsageError, OutputError, RowsError, AnalyticsError, LocalModelError, AccessDenied)
+
+
+def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """The arguments; one the command does not know is reported with that command's usage
+    (argparse would show the top-level usage, which does not list the command's options)."""
+    parser, commands = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        commands[_command(args)].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def _command(args: argparse.Namespace) -> str:
+    return f"batch {args.step}" if args.command == "batch" else str(args.command)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
-    _configure_logging(args.verbose)
-    if args.command == "extract":
-        return _run_extract(args)
-    if args.command == "batch":
-        return _run_prepare(args) if args.step == "prepare" else _run_collect(args)
-    if args.command == "review":
-        return _run_review(args)
-    if args.command == "query":
-        return _run_query(args)
-    if args.command == "report":
-        return _run_report(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands first
+    args = _parse(argv)
+    _configure_logging(args.verbose + args.verbose_after)
+    try:
+        return _COMMANDS[_command(args)](args)
+    except _STOPPING as exc:
+        _say(f"imr-llm: {exc}")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,7 @@
 """Where results go: a file chosen by its extension, each document's rows on disk as it finishes.
 
-- ``.jsonl`` (and anything else): one JSON object per document per line; resumable.
+- ``.jsonl`` (or ``.ndjson``): one JSON object per document per line; resumable. Any other
+  extension is refused.
 - ``.csv``: one row per decision, case fields repeated, lists as JSON arrays (`columns`); resumable.
 - ``.parquet`` (the ``parquet`` extra): the CSV's rows with typed columns (dates, integers, lists,
   citations as structs).
@@ -9,7 +10,9 @@
 
 Resuming reads what OUT already holds: documents with a result are kept and skipped (by the
 SHA-256 of their bytes), lines with an error are dropped so that those documents are tried again,
-and a line cut off by a killed run is dropped too. OUT is rewritten only when something is dropped.
+and a line cut off by a killed run is dropped too. OUT is rewritten only when something is dropped,
+and never when it holds what is not ours (resuming is refused), nor when its rows were made with
+another model or prompt than this run's (refused, naming both: the new rows would not match).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import csv
 import io
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any, Optional
 
 from .columns import NAMES, arrow_schema, arrow_table, flat_rows, to_cells
-from .errors import OutputError
+from .errors import OutputError, UsageError
 from .guards import OutputLock
 from .results import csv_records, is_row, json_lines
 from .writing import displayable, json_line
@@ -30,9 +34,18 @@ from .writing import displayable, json_line
 __all__ = ["Nowhere", "Output", "OutputError", "open_output", "output_format"]
 
 
+_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
 def output_format(path: Optional[str]) -> str:
-    suffix = Path(path).suffix.lower() if path else ""
-    return {".csv": "csv", ".parquet": "parquet"}.get(suffix, "jsonl")
+    """"jsonl", "csv" or "parquet", by OUT's extension (None: standard output, JSON Lines). Any other
+    extension is a UsageError: ``-o out.xlsx`` must not quietly write JSON Lines."""
+    if path is None:
+        return "jsonl"
+    kind = _FORMATS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise UsageError(f"{path}: not an output format imr-llm writes; end OUT in .jsonl, .csv or .parquet")
+    return kind
 
 
 class Output:
@@ -105,8 +118,10 @@ class _Parquet(Output):
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ModuleNotFoundError:
-            raise OutputError("Parquet output needs the parquet extra: pip install 'imr-llm[parquet]'") from None
-        self.pa, self.done, self.rows, self.path = pa, set(), [], path
+            raise OutputError("Parquet output needs the parquet extra: pip install -e '.[parquet]' in a checkout, "
+                              "or pip install 'imr-llm[parquet]'") from None
+        self.pa, self.done, self.path = pa, set(), path
+        self.rows: list[dict[str, Any]] = []
         self.schema = arrow_schema(pa)
         # Written under a temporary name and renamed when complete: a Parquet file is readable only
         # once its footer is written, so OUT is never left as a 4-byte stub.
@@ -136,9 +151,13 @@ class _Parquet(Output):
         os.replace(self.temporary, self.path)
 
 
-def open_output(path: Optional[str], *, resume: bool = False) -> Output:
+MadeBy = tuple[Optional[str], Optional[str]]  # (model, prompt) of a row; (None, None): the parser alone
+
+
+def open_output(path: Optional[str], *, resume: bool = False, made_by: MadeBy = (None, None)) -> Output:
     """The Output for ``path`` (None: JSON Lines on standard output). With ``resume``, what the
-    file holds is read first (see the module's notes) and new rows are appended."""
+    file holds is read first (see the module's notes) and new rows are appended; ``made_by`` is
+    the run's (model, prompt), which every finished row OUT holds must share."""
     kind = output_format(path)
     if path is None:
         if resume:
@@ -150,7 +169,7 @@ def open_output(path: Optional[str], *, resume: bool = False) -> Output:
         raise OutputError("Parquet output cannot be resumed: write .jsonl or .csv and convert")
     lock = OutputLock(path).acquire()  # before anything is read, truncated or replaced
     try:
-        output = _open_locked(path, kind, resume)
+        output = _open_locked(path, kind, resume, made_by)
     except BaseException:
         lock.release()
         raise
@@ -158,13 +177,13 @@ def open_output(path: Optional[str], *, resume: bool = False) -> Output:
     return output
 
 
-def _open_locked(path: str, kind: str, resume: bool) -> Output:
+def _open_locked(path: str, kind: str, resume: bool, made_by: MadeBy) -> Output:
     if kind == "parquet":
         return _Parquet(path)
     done: set[str] = set()
     exists = resume and os.path.exists(path)
     if exists:
-        done = _keep_finished(path, kind)
+        done = _keep_finished(path, kind, made_by)
     try:
         stream = open(path, "a" if exists else "w", encoding="utf-8", newline="")
     except OSError as exc:
@@ -178,13 +197,14 @@ def _open_locked(path: str, kind: str, resume: bool) -> Output:
     return output
 
 
-def _keep_finished(path: str, kind: str) -> set[str]:
+def _keep_finished(path: str, kind: str, made_by: MadeBy) -> set[str]:
     """Rewrite OUT with only its finished documents; their hashes."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise OutputError(f"cannot read {path} to resume: {exc.strerror or exc}") from None
-    kept, done = (_keep_csv if kind == "csv" else _keep_jsonl)(text)
+    kept, done, makers = (_keep_csv if kind == "csv" else _keep_jsonl)(text)
+    _refuse_other_makers(path, makers, made_by)
     if kept != text:
         # A new file of its own (O_EXCL), never a name that could already be a link elsewhere.
         descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".resuming",
@@ -201,11 +221,32 @@ def _keep_finished(path: str, kind: str) -> set[str]:
     return done
 
 
-def _keep_jsonl(text: str) -> tuple[str, set[str]]:
-    if not text.endswith("\n"):
-        text = text.rsplit("\n", 1)[0] if "\n" in text else ""  # no newline after it: cut off by a killed run
-    kept, done = [], set()
-    for number, line, row in json_lines(text.split("\n")):
+def _refuse_other_makers(path: str, makers: Counter[MadeBy], made_by: MadeBy) -> None:
+    """OutputError when OUT's finished rows were made with another model or prompt than this run:
+    resumed, the file would mix two extractions, and the letters done would not be redone."""
+    others = {maker: count for maker, count in makers.items() if maker != made_by}
+    if others:
+        held = "; ".join(f"{count} by {_maker(maker)}" for maker, count in sorted(others.items(), key=str))
+        raise OutputError(f"cannot resume {path}: it holds letters made {held}, and this run is {_maker(made_by)}; "
+                          "resume with the same --model and --prompt (or --no-llm), or write a new OUT")
+
+
+def _maker(made_by: MadeBy) -> str:
+    model, prompt = made_by
+    return "the parser alone (--no-llm)" if model is None else f"model {model!r} with prompt {prompt!r}"
+
+
+# A line our writer left unfinished: the start of a row object. Anything else without its newline
+# (a file not ours, "hello world") is no torn row, and resuming must not drop it.
+_TORN_ROW = '{"source":'
+
+
+def _keep_jsonl(text: str) -> tuple[str, set[str], Counter[MadeBy]]:
+    lines = text.split("\n")
+    if lines and lines[-1].startswith(_TORN_ROW) and next(json_lines(lines[-1:]))[2] is None:
+        lines.pop()  # no newline after it and not whole: cut off by a killed run
+    kept, done, makers = [], set(), Counter[MadeBy]()
+    for number, line, row in json_lines(lines):
         if not is_row(row):  # not ours: rewriting OUT would destroy it, so resuming stops here
             raise OutputError(f"cannot resume: line {number} of OUT is not a row of imr-llm extract; "
                               "--resume rewrites OUT, so it refuses a file it did not write")
@@ -213,17 +254,22 @@ def _keep_jsonl(text: str) -> tuple[str, set[str]]:
         if sha256:
             kept.append(line)
             done.add(sha256)
-    return "".join(line + "\n" for line in kept), done
+            makers[(row.get("model"), row.get("prompt"))] += 1
+    return "".join(line + "\n" for line in kept), done, makers
 
 
-def _keep_csv(text: str) -> tuple[str, set[str]]:
+def _keep_csv(text: str) -> tuple[str, set[str], Counter[MadeBy]]:
     """Documents' rows grouped as written; the last document is always redone, since a killed
     run may have cut its rows at a row boundary."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if text.strip() and header != ",".join(NAMES):  # not our header: rewriting would lose the file
+        raise OutputError("cannot resume: the first line of OUT is not the header imr-llm extract writes; "
+                          "--resume rewrites OUT, so it refuses a file it did not write")
     try:
         rows = list(csv_records(io.StringIO(text, newline="")))
     except csv.Error:
         rows = []
-    groups: list[list[dict[str, str]]] = []
+    groups: list[list[dict[str, Optional[str]]]] = []
     for row in rows:
         document = (row.get("source"), row.get("sha256"))
         if groups and (groups[-1][0].get("source"), groups[-1][0].get("sha256")) == document:
@@ -234,7 +280,7 @@ def _keep_csv(text: str) -> tuple[str, set[str]]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=NAMES, extrasaction="ignore")
     writer.writeheader()
-    done = set()
+    done, makers = set(), Counter[MadeBy]()
     for group in groups:
         first = group[0]
         sha256 = None if first.get("error") else _hash_of(first)
@@ -242,10 +288,11 @@ def _keep_csv(text: str) -> tuple[str, set[str]]:
             continue
         writer.writerows(group)
         done.add(sha256)
-    return buffer.getvalue(), done
+        makers[(first.get("model") or None, first.get("prompt") or None)] += 1
+    return buffer.getvalue(), done, makers
 
 
-def _hash_of(row: dict) -> Optional[str]:
+def _hash_of(row: dict[str, Any]) -> Optional[str]:
     """A finished row's content hash; rows written before rows carried one get their file's."""
     if row.get("sha256"):
         return row["sha256"]
