@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from imr_llm import JUDGEMENTS, LocalServer, load_prices
+from imr_llm import JUDGEMENTS, LocalServer, available_prompts, load_prices
 
 from .cassettes import CassetteError
 from .documents import GOLD, GoldError, default_docs, load_gold
@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    unknown = _unknown_prompts(args.prompts)
+    if unknown:  # before the cassette check, which would otherwise ask to record a prompt that cannot run
+        print(f"evals: no such prompt: {', '.join(unknown)}; the shipped prompts are "
+              f"{', '.join(available_prompts())} (or give the path of a .md file)", file=sys.stderr)
+        return 2
     try:
         documents = load_gold(args.gold, args.docs or default_docs(), args.only)
         prices = load_prices(args.prices)
@@ -110,6 +115,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     print(f"evals: reports written: {', '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
+
+
+def _unknown_prompts(prompts: Sequence[str]) -> list[str]:
+    """The prompts neither shipped nor a .md file that exists: imr_llm's own rule for a name or a path."""
+    shipped = set(available_prompts())
+    return [prompt for prompt in prompts if prompt not in shipped and not _is_prompt_file(prompt)]
+
+
+def _is_prompt_file(prompt: str) -> bool:
+    path = Path(prompt)
+    return path.suffix == ".md" and path.is_file()
 
 
 def _where(args: argparse.Namespace) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .documents import GoldDocument
-from .running import RowResult
-from .scoring import field_score, pair_decisions
+from .running import DocumentResult, RowResult
+from .scoring import CITED, field_score, pair_decisions
 
 GROUPS = ("template", "semantic")
 
@@ -155,8 +155,16 @@ table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.ok{background:#e6f4e6}.partial{background:#fff4d6}.diff{background:#fbe0e0}
 .chart{display:inline-block;margin:0 2em 1em 0}summary{cursor:pointer;padding:2px 0}
-.err{color:#a00}.small{color:#666;font-size:12px}
+.err{color:#a00}.small{color:#666;font-size:12px}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.scores{font-size:13px}.scores td:first-child{min-width:12em}
+.doc{width:100%;table-layout:fixed}.doc td{overflow-wrap:anywhere}.doc tr>:first-child{width:14em}
+.cite+.cite{margin-top:3px;padding-top:3px;border-top:1px dotted #aaa}
 """
+
+_NOT_FIELDS = ("decisions", "text")  # the decisions have their own rows; the letter's text is never labeled
+# The two sides of a decision's guidelines, named as the letter names them.
+_SIDES = {"claims_administrator": "claims administrator (UR)", "maximus": "Maximus reviewer"}
+_Pairs = list[tuple[Optional[dict[str, Any]], dict[str, Any]]]  # pair_decisions: (predicted or None, gold)
 
 
 def _chart(title: str, bars: list[tuple[str, float]]) -> str:
@@ -174,73 +182,151 @@ def _chart(title: str, bars: list[tuple[str, float]]) -> str:
     return "".join(parts)
 
 
-def _show(value: Any) -> str:
+def _per_field_table(rows: list[RowResult]) -> str:
+    """Accuracy per field, one column per row (the table of report.md), each score marked against
+    the parser's."""
+    names, per_field = _per_field(rows)
+    labels = [row.spec.label for row in rows]
+    parser = next((row.summary.per_field for row in rows if row.spec.model is None), {})
+    head = "<tr><th>field</th>" + "".join(f"<th>{html.escape(label)}</th>" for label in labels) + "</tr>"
+    body = "".join(f"<tr><td>{html.escape(name)}</td>"
+                   + "".join(_versus(per_field[label].get(name), parser.get(name)) for label in labels)
+                   + "</tr>" for name in names)
+    return f"<table>{head}{body}</table>"
+
+
+def _versus(score: Optional[float], parser: Optional[float]) -> str:
+    """A score's cell, marked where it is below or above the parser's, as shown (3 digits): no mark
+    between two cells that read the same."""
+    kind = ""
+    if score is not None and parser is not None and round(score, 3) != round(parser, 3):
+        kind = " diff" if score < parser else " ok"
+    return f'<td class="num{kind}">{_number(score)}</td>'
+
+
+def _text(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return f"{value.get('source')}: {value.get('title')}" + (f" ({value['year']})" if value.get("year") else "")
+        return "[" + ", ".join(_text(v) for v in value) + "]"
     return str(value)
 
 
-def _cell(name: str, predicted: Any, gold: Any, missing: bool = False) -> str:
-    if missing:
-        return '<td class="diff">(no such decision)</td>'
+def _citation(citation: dict[str, Any]) -> str:
+    """A citation as the letter words it, over what scoring compares: two citations worded alike
+    but citing different titles must not look equal beside a cell marked different."""
+    cited = " · ".join("–" if citation.get(key) is None else str(citation[key]) for key in CITED)
+    text = citation.get("text")
+    under = f'<div class="small">{html.escape(cited)}</div>' if text else ""
+    return f'<div class="cite">{html.escape(text or cited)}{under}</div>'
+
+
+def _value(value: Any) -> str:
+    """A labeled or predicted value as HTML: citations one under the other, other values as text."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "".join(_citation(v) for v in value)
+    return html.escape(_text(value))
+
+
+def _cell(name: str, predicted: Any, gold: Any, absent: Optional[str]) -> str:
+    """One prediction, marked as the scorer scores it, or why there is none."""
+    if absent:
+        return f'<td class="diff">{absent}</td>'
     score = field_score(name, predicted, gold).score
     kind = "ok" if score == 1 else "partial" if score > 0 else "diff"
-    return f'<td class="{kind}">{html.escape(_show(predicted))}</td>'
+    return f'<td class="{kind}">{_value(predicted)}</td>'
 
 
-def _flatten(prefix: str, gold: dict, predicted: Optional[dict], out: list) -> None:
+def _absent(result: DocumentResult, match: Optional[dict[str, Any]]) -> Optional[str]:
+    """Why a row has nothing to show for a field: its document failed, or no decision paired."""
+    if result.prediction is None:
+        return "(failed)"
+    return None if match is not None else "(no such decision)"
+
+
+def _leaves(gold: dict[str, Any], keys: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every labeled value with its keys; mappings (dates, guidelines) field by field, as they are scored."""
+    out: list[tuple[tuple[str, ...], Any]] = []
     for key, value in gold.items():
-        if key in ("decisions", "text"):
-            continue
-        name = f"{prefix}{key}"
         if isinstance(value, dict):
-            _flatten(f"{name}.", value, (predicted or {}).get(key) or {}, out)
+            out += _leaves(value, (*keys, key))
         else:
-            out.append((name, value, (predicted or {}).get(key)))
+            out.append(((*keys, key), value))
+    return out
+
+
+def _lookup(prediction: Optional[dict[str, Any]], keys: tuple[str, ...]) -> Any:
+    value: Any = prediction
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _field_label(keys: tuple[str, ...]) -> str:
+    """"dates.injury"; a side of the guidelines as the letter names it: "guidelines: Maximus reviewer"."""
+    *parents, leaf = keys
+    if parents and leaf in _SIDES:
+        return f"{'.'.join(parents)}: {_SIDES[leaf]}"
+    return ".".join(keys)
+
+
+def _field_rows(gold: dict[str, Any], predictions: list[Optional[dict[str, Any]]], absent: list[Optional[str]],
+                prefix: str) -> list[str]:
+    """A table row per labeled field: the gold value beside each row's prediction."""
+    lines = []
+    for keys, gold_value in _leaves(gold):
+        name = prefix + ".".join(keys)
+        cells = "".join(_cell(name, _lookup(prediction, keys), gold_value, why)
+                        for prediction, why in zip(predictions, absent, strict=True))
+        lines.append(f"<tr><td>{html.escape(_field_label(keys))}</td><td>{_value(gold_value)}</td>{cells}</tr>")
+    return lines
+
+
+def _decision_rows(gold_decisions: list[dict[str, Any]], results: list[DocumentResult],
+                   paired: list[_Pairs]) -> list[str]:
+    lines = []
+    for i, gold_decision in enumerate(gold_decisions):
+        matches = [match[i][0] for match in paired]
+        lines.append(f'<tr><th colspan="{2 + len(results)}">decision {i + 1}</th></tr>')
+        lines += _field_rows(gold_decision, matches, [_absent(r, m) for r, m in zip(results, matches, strict=True)],
+                             "decisions.")
+    return lines
+
+
+def _extra_decisions(labels: list[str], results: list[DocumentResult],
+                     paired: list[_Pairs]) -> list[str]:
+    """The decisions a row predicted that pair with none in the gold file."""
+    extras = []
+    for label, result, match in zip(labels, results, paired, strict=True):
+        used = {id(p) for p, _ in match if p is not None}
+        for decision in (result.prediction or {}).get("decisions") or []:
+            if id(decision) not in used:
+                extras.append(f'<p class="diff">{html.escape(label)}: a decision not in the gold file: '
+                              f'{html.escape(str(decision.get("item"))[:200])}</p>')
+    return extras
 
 
 def _document_section(document: GoldDocument, rows: list[RowResult], index: int) -> str:
     results = [row.documents[index] for row in rows]
     labels = [row.spec.label for row in rows]
-    scores = " · ".join(f"{label}: {r.score.overall:.2f}" for label, r in zip(labels, results, strict=True))
+    # "; " between rows: the labels hold " · " themselves
+    scores = "; ".join(f"{label} {r.score.overall:.2f}" for label, r in zip(labels, results, strict=True))
     head = "<tr><th>field</th><th>gold</th>" + "".join(f"<th>{html.escape(label)}</th>" for label in labels) + "</tr>"
-    body = []
     errors = [f'<p class="err">{html.escape(label)}: failed: {html.escape(r.error)}</p>'
               for label, r in zip(labels, results, strict=True) if r.error]
-    case_rows: dict[str, list] = {}
-    for r in results:
-        flat: list = []
-        _flatten("", document.gold, r.prediction, flat)
-        for name, gold, predicted in flat:
-            case_rows.setdefault(name, [gold]).append((predicted, r.prediction is None))
-    for name, (gold, *cells) in case_rows.items():
-        body.append(f"<tr><td>{name}</td><td>{html.escape(_show(gold))}</td>"
-                    + "".join(_cell(name, p, gold, missing) for p, missing in cells) + "</tr>")
+    case = {key: value for key, value in document.gold.items() if key not in _NOT_FIELDS}
+    body = _field_rows(case, [r.prediction for r in results], [_absent(r, r.prediction) for r in results], "")
     gold_decisions = document.gold.get("decisions", [])
     paired = [pair_decisions((r.prediction or {}).get("decisions") or [], gold_decisions) for r in results]
-    for i, gold_decision in enumerate(gold_decisions):
-        body.append(f'<tr><th colspan="{2 + len(rows)}">decision {i + 1}</th></tr>')
-        for key, gold in gold_decision.items():
-            name = f"decisions.{key}"
-            cells = "".join(_cell(name, (match[i][0] or {}).get(key), gold, match[i][0] is None) for match in paired)
-            body.append(f"<tr><td>{key}</td><td>{html.escape(_show(gold))}</td>{cells}</tr>")
-    extras = []
-    for label, r, match in zip(labels, results, paired, strict=True):
-        used = {id(p) for p, _ in match if p is not None}
-        for decision in (r.prediction or {}).get("decisions") or []:
-            if id(decision) not in used:
-                extras.append(f'<p class="diff">{html.escape(label)}: a decision not in the gold file: '
-                              f'{html.escape(str(decision.get("item"))[:200])}</p>')
+    body += _decision_rows(gold_decisions, results, paired)
     return (f"<details><summary><b>{html.escape(document.key)}</b> <span class='small'>{html.escape(scores)}"
-            f"</span></summary>{''.join(errors)}<table>{head}{''.join(body)}</table>{''.join(extras)}</details>")
+            f"</span></summary>{''.join(errors)}<table class='doc'>{head}{''.join(body)}</table>"
+            f"{''.join(_extra_decisions(labels, results, paired))}</details>")
 
 
 def render_html(rows: list[RowResult], documents: list[GoldDocument]) -> str:
-    """One page, no external files: the table, a chart per field group, each document's fields."""
+    """One page, no external files: the table, a chart per field group, accuracy per field, each
+    document's fields."""
     cells = table_rows(rows)
     header = "".join(f"<th>{html.escape(h)}</th>" for h in cells[0])
     table = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in c.values()) + "</tr>" for c in cells)
@@ -251,10 +337,13 @@ def render_html(rows: list[RowResult], documents: list[GoldDocument]) -> str:
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>imr-llm evaluation</title>"
         f"<style>{_STYLE}</style></head><body><h1>imr-llm evaluation</h1>"
-        f"<table><tr>{header}</tr>{table}</table><p class='small'>{html.escape(_covers(documents))}</p>"
+        f"<table class='scores'><tr>{header}</tr>{table}</table><p class='small'>{html.escape(_covers(documents))}</p>"
         f"<h2>Accuracy by field group</h2>{''.join(charts)}"
+        "<h2>Accuracy per field</h2><p class='small'>Marked where a row scores <span class='diff'>below</span> "
+        f"or <span class='ok'>above</span> the parser alone.</p>{_per_field_table(rows)}"
         "<h2>Documents</h2><p class='small'>Each labeled field: gold beside every row's prediction. "
         "<span class='ok'>equal</span> <span class='partial'>partly equal</span> "
-        "<span class='diff'>different</span></p>"
+        "<span class='diff'>different</span>. A citation shows its words, and under them what is compared "
+        "(source · title · year).</p>"
         f"{sections}</body></html>\n"
     )

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 SEMANTIC = {"category", "subcategory", "medication", "quantity", "body_regions", "reasons", "diagnoses"}
 FREE_TEXT = {"item", "rationale"}
+CITED = ("source", "title", "year")  # what a citation cites, compared; how it is worded (text, sections) is not
 _PAIRING_THRESHOLD = 0.5
 
 
@@ -83,8 +84,8 @@ def _f1(precision: float, recall: float) -> float:
 
 
 def _list_key(value: Any) -> Any:
-    if isinstance(value, dict):  # a Citation: what it cites, not how it is written
-        return tuple(_normal(value.get(k)) for k in ("source", "title", "year"))
+    if isinstance(value, dict):  # a Citation
+        return tuple(_normal(value.get(k)) for k in CITED)
     return _normal(value)
 
 

@@ -12,6 +12,8 @@ from evals.cli import main
 from evals.documents import GOLD, load_gold
 from letters import letter
 
+from imr_llm import available_prompts
+
 GOLD_DOCUMENTS = len(list(GOLD.rglob("*.json")))
 
 
@@ -84,7 +86,8 @@ def test_the_markdown_and_html_reports(default_run):
     markdown = (out / "report.md").read_text()
     assert "## Accuracy per field" in markdown and "| decisions.category |" in markdown
     page = (out / "report.html").read_text()
-    assert "<script" not in page and "http" not in re.sub(r"https?://www\.w3\.org[^\"']*", "", page)  # self-contained
+    # self-contained: nothing to run, nothing fetched (citations may hold addresses, as text)
+    assert not re.search(r"<(script|link|img|iframe)|\s(src|href)=|url\(|@import", page)
     assert page.count("<svg") == 3  # template, semantic, decision F1
     assert page.count("<details>") == GOLD_DOCUMENTS
     # a letter whose diagnoses the parser splits otherwise than its gold file ("... disturbances and
@@ -93,6 +96,28 @@ def test_the_markdown_and_html_reports(default_run):
     section = section[:section.index("</details>")]
     diagnoses_row = next(row for row in section.split("<tr>") if row.startswith("<td>diagnoses</td>"))
     assert '<td class="partial">' in diagnoses_row and '<td class="ok">' not in diagnoses_row
+
+
+def test_the_html_report_shows_citations_by_side_and_the_accuracy_of_every_field(default_run):
+    _, _, _, out = default_run
+    page = (out / "report.html").read_text()
+    assert page.count("None: None") == 0  # not `not in`: pytest's report of that would diff the whole page
+    section = page[page.index("dev/CM16-0213037"):]
+    section = section[:section.index("</details>")]
+    ur, maximus = (next(row for row in section.split("<tr>") if row.startswith(f"<td>guidelines: {side}</td>"))
+                   for side in ("claims administrator (UR)", "Maximus reviewer"))
+    assert "MTUS Shoulder Complaints 2004" in ur and "MTUS · Shoulder Complaints · 2004" in ur
+    assert "MTUS Shoulder Complaints 2004, Section(s): Special Studies" in maximus
+    # the parser cites what the gold file cites: its cell reads ok, as it scores
+    assert maximus.split("</td>")[2].startswith('<td class="ok">')
+    per_field = page[page.index("<h2>Accuracy per field</h2>"):page.index("<h2>Documents</h2>")]
+    markdown = (out / "report.md").read_text()
+    for line in markdown[markdown.index("| field |"):].splitlines()[2:]:
+        if not line.startswith("| "):
+            break
+        field, *scores = [cell.strip() for cell in line.strip("|").split("|")]
+        row = per_field[per_field.index(f"<tr><td>{field}</td>"):]
+        assert re.findall(r'<td class="num[^"]*">([^<]*)</td>', row[:row.index("</tr>")]) == scores
 
 
 def test_the_monolithic_strategy_under_the_default_policy_never_scores_a_field_below_the_parser(tmp_path, capsys):
@@ -119,6 +144,25 @@ def test_a_missing_cassette_stops_the_run_naming_it_and_the_command_that_records
     assert f"missing cassette {tmp_path}/local/segmented-v2/dev/CM16-0213037.json" in err
     assert "record it with: python -m evals --record --models local --prompts segmented-v2" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("prompt", ["foo", "segmented-v3", "no-such-prompt.md"])
+def test_a_prompt_that_does_not_exist_is_refused_before_anything_runs(prompt, tmp_path, capsys):
+    status, _, err = run(capsys, "--prompts", "segmented-v2", prompt, "--out", str(tmp_path / "o"))
+    assert status == 2
+    shipped = ", ".join(available_prompts())  # monolithic-v1, monolithic-v2, segmented-v1, segmented-v2
+    assert err == f"evals: no such prompt: {prompt}; the shipped prompts are {shipped} (or give the path of a .md file)\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_prompt_file_of_ones_own_is_allowed(tmp_path, capsys):
+    prompt = tmp_path / "segmented-mine.md"
+    prompt.write_text("# my prompt\n")
+    status, _, err = run(capsys, "--prompts", str(prompt), "--cassettes", str(tmp_path / "c"), "--only", "CM16-0213037",
+                         "--out", str(tmp_path / "o"))
+    assert status == 2  # it gets as far as its cassettes, which it has yet to record
+    assert f"missing cassette {tmp_path}/c/local/segmented-mine/dev/CM16-0213037.json" in err
+    assert f"python -m evals --record --models local --prompts {prompt}" in err
 
 
 def test_a_model_without_cassettes_stops_the_run(tmp_path, capsys):
