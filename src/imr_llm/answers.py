@@ -10,7 +10,7 @@ are salvaged.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from instructor import OpenAISchema
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -19,7 +19,10 @@ from .grounding import check_body_regions, check_medication, check_quantity, che
 from .schema import BodyRegion, Category, Priority, Reason, Sex, Verdict
 from .taxonomy import all_subcategories, canonical_subcategory
 
-Subcategory = Literal[all_subcategories()]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # built from the taxonomy at run time, which a type checker cannot follow
+    Subcategory = str
+else:
+    Subcategory = Literal[all_subcategories()]
 
 
 def _context(info: ValidationInfo) -> dict[str, Any]:

@@ -143,8 +143,9 @@ def collect(requests: Path, results: Path, judgement: str = "parser",
     asked = _by_id(_read_jsonl(requests, "requests", skipped))
     answered = _by_id(_read_jsonl(results, "results", skipped))
     for number, entry in enumerate(_read_jsonl(manifest, "manifest", skipped), 1):
-        source = entry.get("source") if isinstance(entry.get("source"), str) else f"manifest entry {number}"
-        sha256 = entry.get("sha256") if isinstance(entry.get("sha256"), str) else None
+        named, hashed = entry.get("source"), entry.get("sha256")
+        source = named if isinstance(named, str) else f"manifest entry {number}"
+        sha256 = hashed if isinstance(hashed, str) else None
         if entry.get("error"):
             yield Collected(source, sha256, None, " ".join(str(entry["error"]).split()))
             continue
@@ -201,7 +202,8 @@ def _content(call_id: str, line: Optional[dict], usage: Usage) -> str:
     if response.get("status_code") != 200:
         message = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
         raise BatchError(f"request {call_id} failed: HTTP {response.get('status_code')}: {message or 'no message'}")
-    tokens = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    reported = body.get("usage")
+    tokens = reported if isinstance(reported, dict) else {}
     usage.prompt_tokens += token_count(tokens.get("prompt_tokens"))
     usage.completion_tokens += token_count(tokens.get("completion_tokens"))
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens

@@ -8,7 +8,7 @@ import re
 from typing import Optional
 
 from .dates import DATE, parse_date
-from .schema import Dates, Patient, Reviewer
+from .schema import Dates, Patient, Reviewer, Sex
 
 _HEADER_LABELS = {
     # field -> label as printed; words may be split across lines by PDF extraction
@@ -119,7 +119,7 @@ def _split_list(text: str, *, on_and: bool) -> list[str]:
 
 
 _AGE_SEX = re.compile(r"\b(\d{1,3})(?:[- ]?(?:years?|yrs?)[- ]old\b|\s?y/?o\b)(?:\s+(?:\w+\s+){0,2}?(male|female|man|woman|gentleman|lady)\b)?", re.I)
-_SEXES = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
+_SEXES: dict[str, Sex] = {"male": "male", "man": "male", "gentleman": "male", "female": "female", "woman": "female", "lady": "female"}
 
 
 def parse_patient(summary: str) -> Patient:
@@ -132,7 +132,7 @@ def parse_patient(summary: str) -> Patient:
     return Patient(age=age if 0 < age < 120 else None, sex=sex)
 
 
-def _sex_from_pronouns(summary: str) -> Optional[str]:
+def _sex_from_pronouns(summary: str) -> Optional[Sex]:
     # "The applicant is a 50-year-old who ... He reports": only when the pronouns all agree.
     male = len(re.findall(r"\b(?:he|his|him|himself)\b", summary, re.I))
     female = len(re.findall(r"\b(?:she|her|hers|herself)\b", summary, re.I))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .schema import Citation
+from .schema import Citation, GuidelineSource
 
 _NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+medical\s+evidence", re.I)
 _CLAUSE = re.compile(r"Decision\s+based\s+on\s+", re.I)
@@ -130,7 +130,8 @@ def _mtus_part(part: str, pages: Optional[str], written: str) -> Citation:
     if chronic:
         title, rest = "Chronic Pain Medical Treatment", part[chronic.end():]
     else:
-        title, rest = _ACOEM_CHAPTER.match(part).group("title").strip(), ""
+        chapter = _ACOEM_CHAPTER.match(part)
+        title, rest = (chapter.group("title").strip() if chapter else part.strip()), ""
     return Citation(source="MTUS", title=title, sections=split_sections(rest), pages=pages, text=written)
 
 
@@ -147,7 +148,7 @@ def _non_mtus_chapters(part: str) -> list[Citation]:
     return citations
 
 
-def _non_mtus(part: str, source: Optional[str] = None) -> Citation:
+def _non_mtus(part: str, source: Optional[GuidelineSource] = None) -> Citation:
     written = part.strip().rstrip(".")
     body = _UPDATED.sub("", _OTHER_PREFIX.sub("", written))
     pages_match = _PAGES_INLINE.search(body)
@@ -169,9 +170,9 @@ def _non_mtus(part: str, source: Optional[str] = None) -> Citation:
         return Citation(source=source, title=title, year=year, sections=split_sections(rest), pages=pages,
                         text=written)
     chunks = [chunk for chunk in _CHUNK.split(body) if chunk]
-    title = _CHAPTER_WORD.sub("", chunks[0]).strip() if chunks else None
+    heading = _CHAPTER_WORD.sub("", chunks[0]).strip() if chunks else None
     sections = split_sections(", ".join(chunks[1:]))
-    return Citation(source=source, title=title or None, year=year, sections=sections, pages=pages, text=written)
+    return Citation(source=source, title=heading or None, year=year, sections=sections, pages=pages, text=written)
 
 
 def _year(text: str) -> Optional[int]:

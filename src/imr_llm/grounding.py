@@ -9,7 +9,7 @@ on; inside a pydantic validator that becomes instructor's re-ask.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 from .items import parse_body_regions, parse_quantity, reviewed_part
 from .layout import Span
@@ -76,7 +76,7 @@ def named_regions(*sources: str) -> set[str]:
     return {region for source in sources for region in parse_body_regions(source)}
 
 
-def check_body_regions(regions: list[str], *sources: str) -> list[str]:
+def check_body_regions(regions: Sequence[str], *sources: str) -> Sequence[str]:
     """Each region must be one the sources (the item, its rationale) name."""
     named = named_regions(*sources)
     unnamed = [region for region in regions if region not in named]

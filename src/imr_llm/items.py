@@ -7,8 +7,9 @@ spine"); anything the item leaves open stays None or [] for the model layer to f
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, cast
 
+from .schema import BodyRegion
 from .taxonomy import DRUGS
 
 _NUMBER_WORDS = {
@@ -116,14 +117,14 @@ _REGIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-def parse_body_regions(item: str) -> list[str]:
+def parse_body_regions(item: str) -> list[BodyRegion]:
     """The contract's body regions that the item names, in the order the item names them."""
     found = []
     for region, pattern in _REGIONS:
         match = pattern.search(item)
         if match:
             found.append((match.start(), region))
-    return [region for _, region in sorted(found)]
+    return [cast(BodyRegion, region) for _, region in sorted(found)]
 
 
 

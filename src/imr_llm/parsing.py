@@ -8,6 +8,8 @@ keyword rules and stays None where none fits.
 
 from __future__ import annotations
 
+from typing import Optional, Sequence, cast
+
 from .case import injury_date_in, parse_header, parse_patient, parse_reviewer, ur_denial_date_in
 from .categories import classify
 from .citations import parse_guideline
@@ -15,7 +17,7 @@ from .diagnoses import diagnoses_in
 from .items import parse_body_regions, parse_medication, parse_quantity
 from .layout import Block, find_layout
 from .reasons import reasons_for
-from .schema import Citation, Decision, Determination, Guidelines
+from .schema import CaseOutcome, Citation, Decision, Determination, Guidelines, Priority, Verdict
 
 
 def parse_letter(text: str) -> Determination:
@@ -33,7 +35,7 @@ def parse_letter(text: str) -> Determination:
     decisions = [_decision(text, block) for block in layout.blocks]
     return Determination(
         case_number=case_number,
-        priority=priority,
+        priority=cast(Optional[Priority], priority),
         dates=dates,
         reviewer=parse_reviewer(text[slice(*layout.credentials_span)]),
         patient=parse_patient(summary),
@@ -44,7 +46,7 @@ def parse_letter(text: str) -> Determination:
     )
 
 
-def case_outcome(verdicts: list[str]) -> str:
+def case_outcome(verdicts: Sequence[str]) -> CaseOutcome:
     """"upheld" when every item is upheld, "overturned" when every one is, else partly."""
     if all(verdict == "upheld" for verdict in verdicts):
         return "upheld"
@@ -65,7 +67,7 @@ def _decision(text: str, block: Block) -> Decision:
     classified = classify(item, medication)
     return Decision(
         item=item,
-        outcome=block.verdict,
+        outcome=cast(Verdict, block.verdict),
         category=classified.category,
         subcategory=classified.subcategory,
         category_basis=classified.basis,

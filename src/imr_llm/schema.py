@@ -7,7 +7,7 @@ outside checks read them. Add fields freely; never rename or drop these.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Optional, get_args
+from typing import TYPE_CHECKING, Literal, Optional, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +18,12 @@ Sex = Literal["male", "female"]
 Verdict = Literal["upheld", "overturned"]
 CaseOutcome = Literal["upheld", "overturned", "partially_overturned"]
 # The vocabularies that are the DWC's (categories, reasons) come from the one taxonomy.
-Category = Literal[tuple(taxonomy.CATEGORIES)]  # type: ignore[valid-type]
-Reason = Literal[tuple(taxonomy.REASONS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # built from the taxonomy at run time, which a type checker cannot follow
+    Category = str
+    Reason = str
+else:
+    Category = Literal[tuple(taxonomy.CATEGORIES)]
+    Reason = Literal[tuple(taxonomy.REASONS)]
 BodyRegion = Literal[
     "cervical spine",
     "thoracic spine",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 _BLUE, _RED, _GREY = "#3b6ea5", "#c0392b", "#9aa5b1"
 _LABEL = 42  # characters of a bar's label before it is cut: a specialty or a title can run to 80
@@ -70,7 +70,8 @@ def bars(name: str, title: str, labels: Sequence[Any], values: Sequence[float], 
     if share:
         axes.xaxis.set_major_formatter(_matplotlib().ticker.PercentFormatter(1.0, decimals=0))
         axes.set_xlim(0, max(0.1, min(1.0, max((v or 0 for v in values), default=0) * 1.25)))
-    for position, value, count in zip(positions, values, counts or [None] * len(labels), strict=True):
+    shown: Sequence[Optional[int]] = counts or [None] * len(labels)
+    for position, value, count in zip(positions, values, shown, strict=True):
         text = (f"{(value or 0):.1%}" if share else f"{value:,}") + (f"  (n={count:,})" if count is not None else "")
         axes.annotate(text, (value or 0, position), xytext=(3, 0), textcoords="offset points", va="center",
                       fontsize=8, color="#333")
