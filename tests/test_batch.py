@@ -194,3 +194,26 @@ def test_hand_edited_batch_files_skip_the_bad_lines_and_go_on(prepared, tmp_path
     assert len(rows) == 4 and all(row["error"] and "\n" not in row["error"] for row in rows)
     assert "has no response object" in rows[0]["error"]
     assert "no-such-prompt" in rows[2]["error"] and "malformed" in rows[1]["error"]
+
+
+def test_prepared_in_one_folder_collected_from_another(tmp_path):
+    """The manifest names each letter by its absolute path: collect finds it wherever it runs."""
+    from conftest import imr_llm
+
+    (tmp_path / "work").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(seed("000"), tmp_path / "work" / "000.txt")
+    prepare = imr_llm("batch", "prepare", "000.txt", "-o", "requests.jsonl", "--model", "gpt-4o-mini",
+                      cwd=tmp_path / "work")
+    assert prepare.returncode == 0, prepare.stderr
+    (entry,) = lines(tmp_path / "work" / "requests.manifest.jsonl")
+    assert entry["source"] == str(tmp_path / "work" / "000.txt")
+    decision_id, case_id = entry["custom_ids"]
+    results = tmp_path / "work" / "results.jsonl"
+    results.write_text("".join(json.dumps(row) + "\n" for row in (result(decision_id, json.dumps(DECISION)),
+                                                                  result(case_id, json.dumps(CASE)))))
+    collect = imr_llm("batch", "collect", str(tmp_path / "work" / "requests.jsonl"), str(results), "-o", "out.jsonl",
+                      cwd=tmp_path / "elsewhere")
+    assert collect.returncode == 0, collect.stderr
+    (row,) = lines(tmp_path / "elsewhere" / "out.jsonl")
+    assert row["error"] is None and row["decisions"][0]["category"] == "Rehabilitation"
