@@ -42,14 +42,6 @@ class ExtractOptions:
             return None
         return self.model or os.environ.get("IMR_LLM_MODEL") or None
 
-    def prompt_name(self) -> Optional[str]:
-        """The prompt rows of this run will name (None without a model): UsageError if unknown."""
-        if self.model_name() is None:
-            return None
-        from .prompting import DEFAULT_PROMPT, load_prompt
-
-        return load_prompt(self.prompt or DEFAULT_PROMPT).name
-
     def resolve(self, *, own_client: bool = False) -> Resolved:
         """The endpoint, prompt and policy, checked; the local model's server started if asked for.
         UsageError when the options cannot work (llm=True and no model, no key for OpenAI's API,
