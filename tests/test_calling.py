@@ -237,3 +237,31 @@ def test_the_errors_are_one_hierarchy_in_one_module():
         error = getattr(imr_llm, name)
         assert error.__module__ == "imr_llm.errors" and issubclass(error, errors.ImrLlmError), name
     assert issubclass(imr_llm.LocalModelError, RuntimeError) and issubclass(imr_llm.UsageError, ValueError)
+
+
+def test_every_call_of_a_process_shares_one_tls_context(monkeypatch):
+    """httpx builds a TLS context (and loads its CA bundle) per transport, 26-28 ms here: the
+    clients that extract() makes, one per call, share one instead."""
+    import threading
+
+    import httpx2
+    from benchmarks.latency_server import serve
+
+    from imr_llm import transport
+
+    made = []
+    real = httpx2.create_ssl_context
+    monkeypatch.setattr(httpx2, "create_ssl_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    transport.shared_ssl_context.cache_clear()
+    server = serve(0.0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        for name in ("000", "003"):
+            result = imr_llm.extract(seed(name), model="local", base_url=base_url, prompt="segmented-v1")
+            assert result.usage.calls >= 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        transport.shared_ssl_context.cache_clear()
+    assert len(made) == 1

@@ -94,10 +94,11 @@ class Caller:
         if client is None:
             from openai import DefaultAsyncHttpxClient
 
-            from .transport import BoundedTransport
+            from .transport import BoundedTransport, shared_ssl_context
 
             # No redirects: a 307 would re-send the letter (and the key) to whatever host it names.
-            http = DefaultAsyncHttpxClient(follow_redirects=False, transport=BoundedTransport())
+            http = DefaultAsyncHttpxClient(follow_redirects=False, transport=BoundedTransport(),
+                                           verify=shared_ssl_context())
             client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.client_key, http_client=http)
         # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
         self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)

@@ -4,6 +4,8 @@ answer (`BoundedTransport`), and `limits.Limits` over a shared client (`LimitedT
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from typing import Optional
 
 import httpx2 as httpx  # the HTTP library openai 3 is built on
@@ -12,6 +14,15 @@ from .limits import Limits, _Bucket, estimate_tokens, reported_tokens
 
 # An answer of ours is a few KB (the largest recorded, 3,875 bytes); past this it is not read on.
 MAX_ANSWER_BYTES = 4 * 2**20
+
+
+@functools.lru_cache(maxsize=1)
+def shared_ssl_context() -> ssl.SSLContext:
+    """The TLS settings of every model client in this process, made once (httpx's own defaults:
+    its CA bundle, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` as set at the first call). httpx builds a new
+    context and loads the bundle for each transport: 26-28 ms here, which every `extract` call paid
+    for the client it makes, even over http://."""
+    return httpx.create_ssl_context()
 
 
 class AnswerTooLarge(httpx.TransportError):
@@ -28,7 +39,7 @@ class BoundedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, inner: Optional[httpx.AsyncBaseTransport] = None) -> None:
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner or httpx.AsyncHTTPTransport(verify=shared_ssl_context())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         phases = [v for v in (request.extensions.get("timeout") or {}).values() if isinstance(v, (int, float))]
@@ -66,7 +77,7 @@ class LimitedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, limits: Limits, inner: Optional[httpx.AsyncBaseTransport] = None) -> None:
         self.limits = limits
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner or httpx.AsyncHTTPTransport(verify=shared_ssl_context())
         self._slots: Optional[asyncio.Semaphore] = None
         self._requests = _Bucket(limits.rpm) if limits.rpm else None
         self._tokens = _Bucket(limits.tpm) if limits.tpm else None
@@ -110,5 +121,5 @@ class LimitedTransport(httpx.AsyncBaseTransport):
 def limited_http_client(limits: Limits) -> httpx.AsyncClient:
     """A connection pool as wide as the slots, behind the limited transport."""
     pool = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
-    inner = BoundedTransport(httpx.AsyncHTTPTransport(limits=pool))
+    inner = BoundedTransport(httpx.AsyncHTTPTransport(limits=pool, verify=shared_ssl_context()))
     return httpx.AsyncClient(transport=LimitedTransport(limits, inner))
