@@ -215,3 +215,17 @@ def test_the_parser_does_not_depend_on_the_pdf_library(dev_dir):
             reader.decrypt("")
         text = normalize_text("\n".join(page.extract_text() for page in reader.pages))
         assert comparable(parse_letter(text)) == comparable(extract(path)), path.name
+
+
+def test_the_parser_alone_runs_no_event_loop_so_it_works_inside_one():
+    """extract(llm=False) parses in the caller's thread: it may be called from async code too."""
+    import asyncio
+
+    from conftest import seed
+
+    from imr_llm import extract
+
+    async def inside_a_loop():
+        return extract(seed("003"), llm=False)
+
+    assert [d.item for d in asyncio.run(inside_a_loop()).decisions] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S"]
