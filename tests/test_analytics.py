@@ -21,7 +21,7 @@ from imr_llm.analytics.report import build
 from imr_llm.analytics.tables import NONE, TABLES
 from imr_llm.errors import AnalyticsError
 from imr_llm.outputs import open_output
-from imr_llm.runner import content_hash
+from imr_llm.reading import content_hash
 from imr_llm.writing import result_row
 
 

@@ -151,7 +151,7 @@ def test_unreadable_and_unknown_letters_go_to_the_manifest_with_their_reason(tmp
     manifest = {entry["source"].rsplit("/", 1)[-1]: entry for entry in lines(manifest_path(requests))}
     assert manifest["odd.txt"]["error"] is None and len(manifest["odd.txt"]["custom_ids"]) == 1
     assert lines(requests)[0]["body"]["response_format"]["json_schema"]["name"] == "LetterAnswer"
-    assert manifest["empty.txt"]["error"] and manifest["gone.pdf"]["error"].startswith("cannot read")
+    assert manifest["empty.txt"]["error"] and manifest["gone.pdf"]["error"].startswith("no such file")  # as extract says it
 
 
 def test_collect_without_a_manifest_is_a_usage_error(tmp_path, capsys):

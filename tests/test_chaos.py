@@ -15,7 +15,7 @@ from collections import Counter
 from fault_server import ChaosServer
 from letters import letter
 
-from imr_llm.runner import content_hash
+from imr_llm.reading import content_hash
 
 LETTERS = 200
 CANARY = "sk-canary-chaos-0c1d2e3f4a5b6c7d8e9f"

@@ -14,7 +14,7 @@ import pytest
 from benchmarks.latency_server import LatencyServer
 from conftest import SEEDS
 
-from imr_llm.runner import content_hash
+from imr_llm.reading import content_hash
 
 
 def variants(folder):

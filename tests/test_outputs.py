@@ -105,7 +105,7 @@ def test_what_cannot_resume_says_so(tmp_path, path, message):
 
 
 def test_resume_keeps_rows_written_before_rows_carried_a_hash(tmp_path):
-    from imr_llm.runner import content_hash
+    from imr_llm.reading import content_hash
 
     path = tmp_path / "old.jsonl"
     old = row_for("000", None)

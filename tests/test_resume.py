@@ -11,7 +11,7 @@ import time
 
 from letters import letter
 
-from imr_llm.runner import content_hash
+from imr_llm.reading import content_hash
 
 LETTERS = 3000
 

@@ -13,9 +13,8 @@ from benchmarks.latency_server import serve
 from conftest import seed
 
 from imr_llm import ExtractOptions, Limits, aextract_many
-from imr_llm.limits import estimate_tokens
-from imr_llm.runner import content_hash
-from imr_llm.transport import LimitedTransport
+from imr_llm.reading import content_hash
+from imr_llm.transport import LimitedTransport, estimate_tokens
 
 PARSER = ExtractOptions(llm=False)
 
@@ -102,8 +101,8 @@ def test_requests_per_minute_wait_for_the_allowance_to_refill(slow_server, monke
         clock[0] += seconds
         await real_sleep(0)
 
-    monkeypatch.setattr("imr_llm.limits.time", types.SimpleNamespace(monotonic=lambda: clock[0]))
-    monkeypatch.setattr("imr_llm.limits.asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep}))
+    monkeypatch.setattr("imr_llm.transport.time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr("imr_llm.transport.asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep}))
     options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
     outcomes = asyncio.run(collect([str(seed("000")), str(seed("003"))], options, limits=Limits(8, rpm=6)))
     requests = sum(outcome.determination.usage.calls for outcome in outcomes)

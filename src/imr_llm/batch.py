@@ -13,7 +13,6 @@ A ``custom_id`` is reproducible: ``imr-<first 24 hex of the letter's SHA-256>-<p
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -21,9 +20,9 @@ from typing import Any, Iterable, Iterator, Optional
 from pydantic import BaseModel
 
 from .calling import token_count
-from .errors import DocumentError
+from .errors import DocumentError, ReadError
 from .prompting import Prompt, load_prompt
-from .reading import read_text
+from .reading import content_hash, read_letter_file
 from .results import json_lines
 from .schema import Determination, Usage
 from .strategies import Plan, answer_from_json, assemble, plan_calls
@@ -85,15 +84,13 @@ def prepare(sources: Iterable[str], model: str, prompt_name: str) -> Iterator[tu
     line with its ``error`` and no requests, so that ``collect`` reports it."""
     prompt = load_prompt(prompt_name)
     for source in sources:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            yield {"source": source, "sha256": None, "error": f"cannot read {source}: {exc.strerror or exc}"}, []
-            continue
-        sha256 = hashlib.sha256(data).hexdigest()
+        sha256 = content_hash(source)
         entry: dict[str, Any] = {"source": source, "sha256": sha256, "model": model, "prompt": prompt.name}
         try:
-            plan = plan_calls(read_text(Path(source)), prompt)
+            hashed, text = read_letter_file(Path(source))
+            if hashed != sha256:
+                raise ReadError(f"{source} changed while it was being read")
+            plan = plan_calls(text, prompt)
         except DocumentError as exc:
             yield {**entry, "error": str(exc)}, []
             continue
@@ -164,12 +161,12 @@ def collect(requests: Path, results: Path, judgement: str = "parser",
 def _letter(entry: dict, asked: dict, answered: dict, judgement: str) -> Determination:
     source, ids = entry["source"], entry.get("custom_ids", [])
     try:
-        data = Path(source).read_bytes()
-    except OSError as exc:
-        raise BatchError(f"cannot read {source} again: {exc.strerror or exc}") from None
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        sha256, text = read_letter_file(Path(source))
+    except DocumentError as exc:
+        raise BatchError(f"cannot read {source} again: {exc}") from None
+    if sha256 != entry["sha256"]:
         raise BatchError(f"{source} changed since the requests were prepared")
-    plan: Plan = plan_calls(read_text(Path(source)), load_prompt(entry["prompt"]))
+    plan: Plan = plan_calls(text, load_prompt(entry["prompt"]))
     if len(plan.calls) != len(ids):
         raise BatchError(f"{source}: the requests do not match this version of imr-llm's prompt {entry['prompt']}")
     usage, warnings, answers = Usage(), [], []

@@ -28,6 +28,7 @@ from typing import IO, Any, Optional
 from .columns import NAMES, arrow_schema, arrow_table, flat_rows, to_cells
 from .errors import OutputError, UsageError
 from .guards import OutputLock
+from .reading import content_hash
 from .results import csv_records, is_row, json_lines
 from .writing import displayable, json_line
 
@@ -296,6 +297,4 @@ def _hash_of(row: dict[str, Any]) -> Optional[str]:
     """A finished row's content hash; rows written before rows carried one get their file's."""
     if row.get("sha256"):
         return row["sha256"]
-    from .runner import content_hash
-
     return content_hash(row["source"]) if row.get("source") else None

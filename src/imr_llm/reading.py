@@ -7,6 +7,7 @@ break becomes ``-``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -93,6 +94,22 @@ def read_letter_bytes(path: Path) -> bytes:
     if len(data) > MAX_BYTES:
         raise ReadError(f"{path} is more than {MAX_BYTES:,} bytes, more than any letter")
     return data
+
+
+def content_hash(path: Union[str, Path]) -> Optional[str]:
+    """SHA-256 of a letter file's bytes (a renamed copy has the same; what `--resume` and the rows'
+    ``sha256`` key on), None when it cannot be read as a letter (missing, a FIFO, a device)."""
+    try:
+        return hashlib.sha256(read_letter_bytes(Path(path))).hexdigest()
+    except ReadError:
+        return None
+
+
+def read_letter_file(path: Path) -> tuple[str, str]:
+    """(SHA-256 of its bytes, its text), from one read of the file: the hash is of the very bytes
+    parsed (a file changed between two reads would otherwise pair one's hash with the other's text)."""
+    data = read_letter_bytes(path)
+    return hashlib.sha256(data).hexdigest(), text_of_bytes(data, path.suffix)
 
 
 def _decode(data: bytes) -> str:

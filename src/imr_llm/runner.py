@@ -8,17 +8,16 @@ resumes, and why a renamed file is not done twice.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Collection, Iterable, Optional
 
-from .errors import AccessDenied, DocumentError, ModelError, ReadError
+from .errors import AccessDenied, DocumentError, ModelError
 from .extraction import aextract_resolved
-from .limits import Limits, limited_client
+from .limits import Limits
 from .options import ExtractOptions, Resolved
-from .reading import read_letter_bytes
+from .reading import content_hash
 from .schema import Determination
 
 # The start of a row's error when the model part failed and the parser's fields were kept.
@@ -35,14 +34,6 @@ class Outcome:
     determination: Optional[Determination] = None
     error: Optional[str] = None
     skipped: bool = False
-
-
-def content_hash(path: str) -> Optional[str]:
-    """SHA-256 of a file's bytes (a renamed copy has the same), None when it cannot be read."""
-    try:
-        return hashlib.sha256(read_letter_bytes(Path(path))).hexdigest()
-    except ReadError:  # what cannot be read as a letter (a FIFO, a device) is not hashed either
-        return None
 
 
 async def aextract_many(
@@ -68,6 +59,8 @@ async def aextract_many(
     endpoint = resolved.endpoint
     client = None
     if endpoint is not None:
+        from .transport import limited_client  # the HTTP stack, for model runs only
+
         client = limited_client(limits, base_url=endpoint.base_url, api_key=endpoint.client_key)
 
     async def one(source: str, sha256: Optional[str]) -> Outcome:

@@ -1,16 +1,22 @@
 """The HTTP transports under every model client: a whole-request deadline and a size cap on each
-answer (`BoundedTransport`), and `limits.Limits` over a shared client (`LimitedTransport`)."""
+answer (`BoundedTransport`), and `limits.Limits` over a shared client (`LimitedTransport`, its
+per-minute buckets and token estimates, and `limited_client`)."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import ssl
-from typing import Optional
+import time
+from typing import TYPE_CHECKING, Any, Optional
 
 import httpx2 as httpx  # the HTTP library openai 3 is built on
 
-from .limits import Limits, _Bucket, estimate_tokens, reported_tokens
+from .limits import Limits
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 # An answer of ours is a few KB (the largest recorded, 3,875 bytes); past this it is not read on.
 MAX_ANSWER_BYTES = 4 * 2**20
@@ -72,6 +78,52 @@ class BoundedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class _Bucket:
+    """A token bucket holding at most a minute's allowance, refilled continuously."""
+
+    def __init__(self, per_minute: float) -> None:
+        self.capacity = per_minute
+        self.level = per_minute
+        self.rate = per_minute / 60.0
+        self.stamp = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    async def take(self, amount: float) -> None:
+        amount = min(amount, self.capacity)  # a request larger than a minute's allowance waits for a full bucket
+        async with self.lock:  # first come, first served
+            self._refill()
+            while self.level < amount:
+                await asyncio.sleep((amount - self.level) / self.rate)
+                self._refill()
+            self.level -= amount
+
+    def give_back(self, amount: float) -> None:
+        """Correct an estimate (negative: the request cost more than charged)."""
+        self._refill()
+        self.level = min(self.capacity, self.level + amount)
+
+
+def estimate_tokens(body: bytes) -> int:
+    """What a chat request may cost: its characters / 4 and its answer budget."""
+    try:
+        budget = int(json.loads(body).get("max_tokens") or 0)
+    except (ValueError, AttributeError):
+        budget = 0
+    return len(body) // 4 + budget
+
+
+def reported_tokens(body: bytes) -> Optional[int]:
+    try:
+        return int(json.loads(body)["usage"]["total_tokens"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class LimitedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that waits for a slot (and the per-minute buckets) before each request."""
 
@@ -123,3 +175,10 @@ def limited_http_client(limits: Limits) -> httpx.AsyncClient:
     pool = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
     inner = BoundedTransport(httpx.AsyncHTTPTransport(limits=pool, verify=shared_ssl_context()))
     return httpx.AsyncClient(transport=LimitedTransport(limits, inner))
+
+
+def limited_client(limits: Limits, **client_options: Any) -> AsyncOpenAI:
+    """An ``openai.AsyncOpenAI`` whose requests keep within ``limits`` (pass it as ``client=``)."""
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(http_client=limited_http_client(limits), **client_options)
