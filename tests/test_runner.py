@@ -124,3 +124,20 @@ def test_a_model_run_shares_one_limited_client(slow_server):
     for outcome in outcomes:
         assert outcome.error is None, outcome.error
         assert outcome.determination.model == "local" and outcome.determination.usage.calls >= 2
+
+
+def test_a_model_run_collects_garbage_less_often_and_puts_the_collector_back(slow_server):
+    import gc
+
+    before = gc.get_threshold()
+    options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
+    during = []
+
+    async def run():
+        async for outcome in aextract_many([str(seed("000")), str(seed("003"))], options, limits=Limits(4)):
+            during.append((gc.get_threshold()[0], gc.get_freeze_count() > 0, outcome.error))
+
+    asyncio.run(run())
+    assert during and all(threshold >= 10 * before[0] and frozen and error is None
+                          for threshold, frozen, error in during)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
