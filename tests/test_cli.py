@@ -369,3 +369,24 @@ def test_the_local_model_not_installed_leaves_no_output_file(tmp_path):
 def test_outputs_written_at_the_top_of_a_checkout_are_ignored_by_git():
     for name in ("out.jsonl", "out.csv", "out.parquet", "review.html"):
         assert subprocess.run(["git", "check-ignore", "-q", name], cwd=ROOT).returncode == 0, name
+
+
+def test_workers_parse_in_processes_with_the_same_rows_and_resume_as_one(dev_dir, seeds_dir, tmp_path):
+    letters = [*sorted(dev_dir.glob("*.pdf"))[:12], *sorted(seeds_dir.glob("*.txt"))]
+    for letter in letters:
+        shutil.copy(letter, tmp_path / letter.name)
+    (tmp_path / "not-a.pdf").write_bytes(b"not a pdf")
+    one = imr_llm("extract", str(tmp_path), "--no-llm", "-o", "one.jsonl", "--workers", "1", cwd=tmp_path)
+    two = imr_llm("extract", str(tmp_path), "--no-llm", "-o", "two.jsonl", "--workers", "2", cwd=tmp_path)
+    assert one.returncode == two.returncode == 1  # the file that is not a PDF fails in both
+    assert sorted(_rows(tmp_path / "one.jsonl"), key=json.dumps) == sorted(_rows(tmp_path / "two.jsonl"), key=json.dumps)
+    again = imr_llm("extract", str(tmp_path), "--no-llm", "-o", "two.jsonl", "--workers", "2", "--resume", cwd=tmp_path)
+    assert again.returncode == 1 and f"({len(letters)} already done, skipped)" in again.stderr
+    assert len(_rows(tmp_path / "two.jsonl")) == len(letters) + 1  # the failed one again, once
+
+
+def test_workers_are_for_the_parser_alone(tmp_path):
+    result = imr_llm("extract", str(seed("000")), "--model", "local", "--base-url", "http://127.0.0.1:9/v1",
+                     "--workers", "2", "-o", "out.jsonl", cwd=tmp_path, env=_without_model_settings())
+    assert result.returncode == 2 and "--workers parse in parallel for the parser alone" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -90,3 +91,31 @@ def test_sigterm_and_sighup_stop_as_ctrl_c_does(tmp_path, stop, status, suffix):
         rows = pq.read_table(out)  # complete: footer written, renamed into place
         assert len(set(rows["sha256"].to_pylist())) == documents > 0
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ctrl_c_stops_parser_workers_cleanly_and_resume_completes_exactly_once(tmp_path, dev_dir):
+    """Ctrl-C reaches the whole terminal's process group: the workers ignore it, the run stops
+    them between documents, and no document in flight is written as failed."""
+    letters = tmp_path / "letters"
+    for copy in range(4):
+        (letters / str(copy)).mkdir(parents=True)
+        for pdf in sorted(dev_dir.glob("*.pdf")):
+            (letters / str(copy) / pdf.name).symlink_to(pdf)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "imr_llm", "extract", str(letters), "-o", str(out), "--no-llm", "--workers", "2"]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 20):
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the parent and its workers alike
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    first = out.read_text().splitlines()
+    assert 20 <= len(first) < 4 * 94 and all(json.loads(line)["error"] is None for line in first)
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    # The copies share their content hash: resuming skips every copy of a letter done
+    assert {row["sha256"] for row in rows} == {content_hash(str(p)) for p in dev_dir.glob("*.pdf")}
+    assert all(row["error"] is None for row in rows) and len(rows) >= len(first)

@@ -141,3 +141,12 @@ def test_a_model_run_collects_garbage_less_often_and_puts_the_collector_back(slo
     assert during and all(threshold >= 10 * before[0] and frozen and error is None
                           for threshold, frozen, error in during)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_parser_workers_yield_what_one_process_does(tmp_path):
+    sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")] + [str(tmp_path / "missing.pdf")]
+    one = asyncio.run(collect(sources))
+    two = asyncio.run(collect(sources, workers=2))
+    assert sorted((o.source, o.error, o.determination) for o in one if o.determination) == \
+        sorted((o.source, o.error, o.determination) for o in two if o.determination)
+    assert [o.error for o in two if o.determination is None] == [o.error for o in one if o.determination is None]

@@ -8,18 +8,21 @@ resumes, and why a renamed file is not done twice.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import gc
 import itertools
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Collection, Iterable, Optional
 
-from .errors import AccessDenied, DocumentError, ModelError
+from .errors import AccessDenied, DocumentError, ModelError, UsageError
 from .extraction import aextract_resolved
 from .limits import Limits
 from .options import ExtractOptions, Resolved
-from .reading import content_hash
+from .parsing import parse_letter
+from .reading import content_hash, read_text
 from .schema import Determination
 
 # The start of a row's error when the model part failed and the parser's fields were kept.
@@ -44,6 +47,7 @@ async def aextract_many(
     *,
     limits: Optional[Limits] = None,
     done: Collection[str] = (),
+    workers: int = 1,
 ) -> AsyncIterator[Outcome]:
     """`aextract` over many files with one set of ``options``, yielding each `Outcome` as it
     completes. The options are resolved once, before the first letter (`UsageError`,
@@ -52,13 +56,20 @@ async def aextract_many(
     At most ``limits.concurrency`` model requests are in flight (and four times as many documents
     started, so that the requests never wait on a document), keeping to ``limits.rpm``/``limits.tpm``.
     A document that fails yields an Outcome with ``error`` (and, where only the model part failed,
-    the parser's ``determination``); the run goes on. An endpoint that refuses the key raises
-    `AccessDenied` at the first refusal: every letter would be refused. Closing the iterator
-    early cancels the documents in flight.
+    the parser's ``determination``); the run goes on. ``workers`` > 1 parses in that many
+    processes (the parser alone only: a model run waits on its endpoint, not on a core). An
+    endpoint that refuses the key raises `AccessDenied` at the first refusal: every letter would
+    be refused. Closing the iterator early cancels the documents in flight.
     """
     limits = limits or Limits()
     resolved = options if isinstance(options, Resolved) else (options or ExtractOptions()).resolve()
     endpoint = resolved.endpoint
+    if workers < 1:
+        raise UsageError("workers must be at least 1")
+    if workers > 1 and endpoint is not None:
+        raise UsageError("workers parse in parallel for the parser alone (--no-llm); a model run is bound by its "
+                         "requests in flight: see --concurrency")
+    pool = _parser_pool(workers) if workers > 1 else None
     client = None
     if endpoint is not None:
         from .transport import limited_client  # the HTTP stack, for model runs only
@@ -67,6 +78,9 @@ async def aextract_many(
 
     async def one(source: str, sha256: Optional[str]) -> Outcome:
         try:
+            if pool is not None:
+                parsed = await asyncio.get_running_loop().run_in_executor(pool, _parse_file, source)
+                return Outcome(source, sha256, parsed)
             return Outcome(source, sha256, await aextract_resolved(Path(source), resolved, client))
         except AccessDenied:
             raise
@@ -83,7 +97,7 @@ async def aextract_many(
 
     # More letters than request slots: a letter spends part of its time with fewer calls out than
     # it will make (parsing, waiting on its last re-ask), and the slots must not sit idle meanwhile.
-    window = limits.concurrency * 4 if endpoint is not None else limits.concurrency
+    window = limits.concurrency * 4 if endpoint is not None else max(limits.concurrency, workers * 4)
     pending: set[asyncio.Task[Outcome]] = set()
     order: dict[asyncio.Task[Outcome], int] = {}  # documents finishing together come out in input order
     queue, submitted = iter(sources), itertools.count()
@@ -117,7 +131,23 @@ async def aextract_many(
             await asyncio.gather(*pending, return_exceptions=True)
         if client is not None:
             await client.close()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         collector.__exit__(None, None, None)
+
+
+def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes for the parser. Started fresh ("spawn": a fork would copy the running event loop
+    and its threads), each ignoring Ctrl-C: the run itself stops them, between documents."""
+    import multiprocessing
+
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+
+
+def _parse_file(source: str) -> Determination:
+    """One letter through the parser, in a worker process (a DocumentError comes back as raised)."""
+    return parse_letter(read_text(Path(source)))
 
 
 class _FewerCollections:
