@@ -19,7 +19,7 @@ from imr_llm import extract, read_text
 
 from . import call_overhead, cost, memory, report_scale, throughput
 from .latency_server import LatencyServer
-from .parser_speed import DEFAULT_DOCS, help_seconds
+from .parser_speed import DEFAULT_DOCS, help_seconds, workers_seconds
 
 
 def _rate(paths: list[Path], work: Callable[[Path], object]) -> float:
@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lines = ["| figure | median | comparison |", "|---|---|---|"]
     lines += parser_rows(runs, paths)
+
+    copies = 1 if args.quick else 5
+    one, two = ([workers_seconds(args.docs, copies, n) for _ in range(min(runs, 3))] for n in (1, 2))
+    lines.append(f"| parser in processes: `imr-llm extract --no-llm --workers 2`, the dev PDFs {copies}× "
+                 f"({copies * len(sorted(args.docs.glob('*.pdf')))} letters, start-up included) | "
+                 f"{statistics.median(two):.2f} s | {statistics.median(one) / statistics.median(two):.2f}× "
+                 f"`--workers 1` ({statistics.median(one):.2f} s); goal ≥ 1.7× |")
 
     with LatencyServer(0.0) as base_url:
         overheads = [call_overhead.measure(base_url, rounds=1 if args.quick else 3) for _ in range(runs)]

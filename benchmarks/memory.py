@@ -22,7 +22,7 @@ from .parser_speed import DEFAULT_DOCS
 _CHILD = """
 import runpy, sys
 out, paths = sys.argv[1], sys.argv[2:]
-sys.argv = ["imr-llm", "extract", *paths, "--no-llm", "-o", out]
+sys.argv = ["imr-llm", "extract", *paths, "--no-llm", "-o", out, "--workers", "1"]  # one process's memory
 try:
     runpy.run_module("imr_llm", run_name="__main__")  # the command itself, as `python -m imr_llm`
 except SystemExit:

@@ -28,6 +28,22 @@ def documents_per_second(paths: list[Path]) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
+def workers_seconds(docs: Path, copies: int, workers: int) -> float:
+    """Wall time of `imr-llm extract --no-llm --workers N` over the folder's PDFs ``copies`` times
+    (links in a temporary folder), process start-up and writing included."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        for copy in range(copies):
+            (Path(folder) / str(copy)).mkdir()
+            for pdf in sorted(docs.glob("*.pdf")):
+                (Path(folder) / str(copy) / pdf.name).symlink_to(pdf.resolve())
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "imr_llm", "extract", folder, "--no-llm", "-o",
+                        str(Path(folder) / "out.jsonl"), "--workers", str(workers)], check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
 def help_seconds() -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "imr_llm", "--help"], check=True, capture_output=True)
