@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     copies = 1 if args.quick else 5
     one, two = ([workers_seconds(args.docs, copies, n) for _ in range(min(runs, 3))] for n in (1, 2))
     lines.append(f"| parser in processes: `imr-llm extract --no-llm --workers 2`, the dev PDFs {copies}× "
-                 f"({copies * len(sorted(args.docs.glob('*.pdf')))} letters, start-up included) | "
+                 f"({copies * len(sorted(args.docs.glob('*.pdf')))} letters, starting the processes included) | "
                  f"{statistics.median(two):.2f} s | {statistics.median(one) / statistics.median(two):.2f}× "
                  f"`--workers 1` ({statistics.median(one):.2f} s); goal ≥ 1.7× |")
 

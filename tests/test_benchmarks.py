@@ -10,7 +10,8 @@ import sys
 
 from conftest import ROOT
 
-FIGURES = ["parser only", "PDF reading alone", "reference: pypdf", "library overhead per model call",
+FIGURES = ["parser only", "PDF reading alone", "reference: pypdf", "parser in processes",
+           "library overhead per model call",
            "concurrency: 1 ", "concurrency: 4 ", "concurrency: 16 ", "concurrency: 64 ", "cost: segmented-v2",
            "cost: monolithic-v2", "memory: peak RSS", "report: ", "start-up"]
 
