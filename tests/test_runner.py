@@ -150,3 +150,24 @@ def test_parser_workers_yield_what_one_process_does(tmp_path):
     assert sorted((o.source, o.error, o.determination) for o in one if o.determination) == \
         sorted((o.source, o.error, o.determination) for o in two if o.determination)
     assert [o.error for o in two if o.determination is None] == [o.error for o in one if o.determination is None]
+
+
+def test_requests_are_made_as_slots_free_not_all_at_a_letters_start(slow_server, monkeypatch):
+    """Two slots, ten letters started at once: no more than two requests exist at any moment
+    (before, every letter built all its requests at once and they queued at the transport)."""
+    waiting, most = [0], [0]
+    handle = LimitedTransport.handle_async_request
+
+    async def counted(self, request):
+        waiting[0] += 1
+        most[0] = max(most[0], waiting[0])
+        try:
+            return await handle(self, request)
+        finally:
+            waiting[0] -= 1
+
+    monkeypatch.setattr(LimitedTransport, "handle_async_request", counted)
+    options = ExtractOptions(model="local", base_url=f"{slow_server}/v1", prompt="segmented-v1")
+    sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")] * 2
+    outcomes = asyncio.run(collect(sources, options, limits=Limits(2)))
+    assert all(outcome.error is None for outcome in outcomes) and most[0] == 2

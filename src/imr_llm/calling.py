@@ -9,6 +9,7 @@ The openai client's own retries are off, so that these two are the only ones.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -85,9 +86,12 @@ def endpoint_from_env(
 class Caller:
     """Asks one endpoint for pydantic objects, counting tokens, calls and re-asks into a Usage."""
 
-    def __init__(self, endpoint: Endpoint, client: Any = None) -> None:
+    def __init__(self, endpoint: Endpoint, client: Any = None, slots: Optional[asyncio.Semaphore] = None) -> None:
+        """``slots``: shared by a run's letters, so that a request is made only once one is free."""
         import instructor
         from openai import AsyncOpenAI
+
+        self._slots = slots
 
         self.endpoint = endpoint
         self._owns_client = client is None
@@ -133,7 +137,10 @@ class Caller:
                 reraise=True,
             ):
                 with attempt:
-                    return await self._ask_once(response_model, messages, context, usage, kwargs)
+                    if self._slots is None:
+                        return await self._ask_once(response_model, messages, context, usage, kwargs)
+                    async with self._slots:
+                        return await self._ask_once(response_model, messages, context, usage, kwargs)
         except ModelError:
             raise
         except Exception as exc:

@@ -56,9 +56,10 @@ async def aextract(
     return await aextract_resolved(source, options.resolve(own_client=client is not None), client)
 
 
-async def aextract_resolved(source: Source, resolved: Resolved, client: Optional[AsyncOpenAI] = None) -> Determination:
+async def aextract_resolved(source: Source, resolved: Resolved, client: Optional[AsyncOpenAI] = None,
+                            slots: Optional[asyncio.Semaphore] = None) -> Determination:
     """`aextract` with its options already resolved (`ExtractOptions.resolve`): what a run of many
-    letters calls for each one."""
+    letters calls for each one, sharing its request ``slots``."""
     text = read_text(source)
     if resolved.endpoint is None or resolved.prompt is None:
         return parse_letter(text)
@@ -67,7 +68,7 @@ async def aextract_resolved(source: Source, resolved: Resolved, client: Optional
     if len(text) > MAX_MODEL_CHARACTERS:
         raise TooLongError(f"{len(text):,} characters: far longer than an IMR letter (at most "
                            f"{MAX_MODEL_CHARACTERS:,} are sent to a model); use --no-llm to parse it")
-    caller = Caller(resolved.endpoint, client)
+    caller = Caller(resolved.endpoint, client, slots)
     try:
         return await run_strategy(text, resolved.prompt, caller, judgement=resolved.judgement)
     finally:

@@ -71,6 +71,9 @@ async def aextract_many(
                          "requests in flight: see --concurrency")
     pool = _parser_pool(workers) if workers > 1 else None
     client = None
+    # A letter's requests are made as slots free, not all at its start: 256 letters started at
+    # once (64 in flight) built every request before the first answer could be read.
+    slots = asyncio.Semaphore(limits.concurrency)
     if endpoint is not None:
         from .transport import limited_client  # the HTTP stack, for model runs only
 
@@ -81,7 +84,7 @@ async def aextract_many(
             if pool is not None:
                 parsed = await asyncio.get_running_loop().run_in_executor(pool, _parse_file, source)
                 return Outcome(source, sha256, parsed)
-            return Outcome(source, sha256, await aextract_resolved(Path(source), resolved, client))
+            return Outcome(source, sha256, await aextract_resolved(Path(source), resolved, client, slots))
         except AccessDenied:
             raise
         except ModelError as exc:
