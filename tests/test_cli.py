@@ -390,3 +390,24 @@ def test_workers_are_for_the_parser_alone(tmp_path):
                      "--workers", "2", "-o", "out.jsonl", cwd=tmp_path, env=_without_model_settings())
     assert result.returncode == 2 and "--workers parse in parallel for the parser alone" in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("args, concurrency", [
+    (["--model", "m", "--base-url", "http://127.0.0.1:9/v1"], 32),  # a hosted endpoint: answers take 1-3 s
+    (["--model", "local", "--base-url", "http://127.0.0.1:9/v1"], 8),  # one request at a time anyway
+    (["--no-llm"], 8),
+    (["--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--concurrency", "3"], 3),
+])
+def test_the_default_concurrency_suits_the_endpoint(monkeypatch, tmp_path, args, concurrency):
+    import imr_llm.cli
+
+    seen = []
+
+    async def nothing(sources, options, *, limits, done, workers):
+        seen.append(limits.concurrency)
+        return
+        yield
+
+    monkeypatch.setattr(imr_llm.cli, "aextract_many", nothing)
+    assert main(["extract", str(seed("000")), "-o", str(tmp_path / "out.jsonl"), *args]) == 0
+    assert seen == [concurrency]

@@ -63,8 +63,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         "--table", action="store_true",
         help="print a short table on stdout instead of JSON Lines (with -o, the file is written too)"
     )
-    extract.add_argument("--concurrency", type=_at_least(1), default=8, metavar="N",
-                         help="documents and model requests in flight at most (default: 8)")
+    extract.add_argument("--concurrency", type=_at_least(1), metavar="N",
+                         help="documents and model requests in flight at most (default: 32 with a model "
+                         "endpoint, which --rpm/--tpm keep within its limits; 8 for --model local and the parser)")
     extract.add_argument("--workers", type=_at_least(1), metavar="N",
                          help="processes parsing at once, for the parser alone (default: one per core when more "
                          "than 200 letters are parsed with no model, else 1)")

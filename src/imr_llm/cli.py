@@ -126,12 +126,13 @@ def _run_extract(args: argparse.Namespace) -> int:
                             f"{kind} rows are one per decision, and would repeat the letter on each"))
     if args.resume and target is None:
         raise UsageError("--resume needs an output file (-o OUT)")
-    limits = _checked(lambda: Limits(args.concurrency, args.rpm, args.tpm))
+    _checked(lambda: Limits(args.concurrency or 1, args.rpm, args.tpm))  # --rpm/--tpm checked before anything starts
     prices = _checked(lambda: load_prices(args.prices))
     if sys.stdout is None and (args.table or target is None):
         raise OutputError("standard output is closed: give -o OUT")
     # Resolved before OUT is opened: no key, a prompt not known or no local model leave no file.
     resolved = _extract_options(args).resolve()
+    limits = Limits(args.concurrency or _default_concurrency(resolved), args.rpm, args.tpm)
     sources = _documents(args.paths)
     workers = _workers(args.workers, resolved, len(sources))
     output = Nowhere() if table_only else open_output(target, resume=args.resume, made_by=resolved.made_by)
@@ -165,6 +166,18 @@ def _run_extract(args: argparse.Namespace) -> int:
     output.close()
     _say(_summary(run.tally, time.monotonic() - started))
     return 1 if run.tally.failed else 0
+
+
+def _default_concurrency(resolved: Resolved) -> int:
+    """Requests in flight when --concurrency is not given. A hosted endpoint answers in 1-3 s, so
+    8 in flight make 3-8 requests a second; against a server answering in 2 s (whole runs), 8
+    reached 3.7 requests/s, 32 reached 14.9 (0.93 of ideal), 64 28.9 (0.90). The local model's
+    server answers one request at a time: more in flight only wait there, toward --timeout."""
+    from .local import LOCAL_MODEL
+
+    if resolved.endpoint is None or resolved.endpoint.model == LOCAL_MODEL:
+        return 8
+    return 32
 
 
 # Starting a parser process costs about 0.7 s here (imports, PDFium), a single process's time for
