@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ._arguments import build_parser
 from .calling import KEY_LIKE
@@ -37,10 +37,8 @@ from .options import ExtractOptions, Resolved
 from .outputs import Nowhere, Output, open_output, output_format
 from .pricing import load_prices, usage_cost
 from .prompting import load_prompt
-from .runner import aextract_many
+from .runner import aextract_many, check_workers
 from .writing import json_line, printable, result_row, write_table
-
-T = TypeVar("T")
 
 SUFFIXES = (".pdf", ".txt")
 
@@ -103,16 +101,6 @@ def _extract_options(args: argparse.Namespace) -> ExtractOptions:
                           judgement=args.judgement)
 
 
-def _checked(make: Callable[[], T]) -> T:
-    """``make()``, its ValueError (numbers out of range, a bad price table) a usage error."""
-    try:
-        return make()
-    except UsageError:
-        raise
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def _run_extract(args: argparse.Namespace) -> int:
     if args.table and args.output == "-":
         raise UsageError("--table and -o - both write standard output: give -o OUT for the rows")
@@ -126,12 +114,15 @@ def _run_extract(args: argparse.Namespace) -> int:
                             f"{kind} rows are one per decision, and would repeat the letter on each"))
     if args.resume and target is None:
         raise UsageError("--resume needs an output file (-o OUT)")
-    _checked(lambda: Limits(args.concurrency or 1, args.rpm, args.tpm))  # --rpm/--tpm checked before anything starts
-    prices = _checked(lambda: load_prices(args.prices))
+    try:
+        prices = load_prices(args.prices)
+    except ValueError as exc:  # a price table that is not TOML, or has negative prices
+        raise UsageError(str(exc)) from None
     if sys.stdout is None and (args.table or target is None):
         raise OutputError("standard output is closed: give -o OUT")
     # Resolved before OUT is opened: no key, a prompt not known or no local model leave no file.
     resolved = _extract_options(args).resolve()
+    # The argument types have checked every number Limits would refuse.
     limits = Limits(args.concurrency or _default_concurrency(resolved), args.rpm, args.tpm)
     sources = _documents(args.paths)
     workers = _workers(args.workers, resolved, len(sources))
@@ -187,14 +178,14 @@ _WORKERS_FROM = 200
 
 
 def _workers(asked: Optional[int], resolved: Resolved, letters: int) -> int:
-    if resolved.endpoint is not None:
-        if asked is not None and asked > 1:
-            raise UsageError("--workers parse in parallel for the parser alone (--no-llm); a model run is bound "
-                             "by its requests in flight: see --concurrency")
-        return 1
+    """The workers asked for (checked before OUT is opened), else one per core for a long
+    parser-only run."""
     if asked is not None:
+        check_workers(asked, resolved)
         return asked
-    return max(1, os.cpu_count() or 1) if letters > _WORKERS_FROM else 1
+    if resolved.endpoint is None and letters > _WORKERS_FROM:
+        return max(1, os.cpu_count() or 1)
+    return 1
 
 
 async def _extract_all(run: _Run, sources: list[str], resolved: Resolved, limits: Limits, workers: int) -> None:
@@ -362,13 +353,13 @@ def _run_collect(args: argparse.Namespace) -> int:
     refuse_inputs(args.output, [args.requests, args.results, str(manifest_path(Path(args.requests)))],
                   letters=False)
     output = open_output(args.output)
-    tally = _Tally()
+    tally, prices = _Tally(), load_prices()
     skipped: list[str] = []
     try:
         for letter in collect(Path(args.requests), Path(args.results), args.judgement, skipped):
             output.write(result_row(letter.source, letter.determination, letter.error,
                                     include_text=args.include_text, sha256=letter.sha256))
-            _count(tally, letter.determination, load_prices())
+            _count(tally, letter.determination, prices)
             tally.failed += bool(letter.error)
     except BatchError as exc:
         raise UsageError(str(exc)) from None

@@ -64,11 +64,7 @@ async def aextract_many(
     limits = limits or Limits()
     resolved = options if isinstance(options, Resolved) else (options or ExtractOptions()).resolve()
     endpoint = resolved.endpoint
-    if workers < 1:
-        raise UsageError("workers must be at least 1")
-    if workers > 1 and endpoint is not None:
-        raise UsageError("workers parse in parallel for the parser alone (--no-llm); a model run is bound by its "
-                         "requests in flight: see --concurrency")
+    check_workers(workers, resolved)
     pool = _parser_pool(workers) if workers > 1 else None
     client = None
     # A letter's requests are made as slots free, not all at its start: 256 letters started at
@@ -137,6 +133,15 @@ async def aextract_many(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         collector.__exit__(None, None, None)
+
+
+def check_workers(workers: int, resolved: Resolved) -> None:
+    """UsageError unless ``workers`` can run: at least 1, and more only for the parser alone."""
+    if workers < 1:
+        raise UsageError("workers must be at least 1")
+    if workers > 1 and resolved.endpoint is not None:
+        raise UsageError("--workers parse in parallel for the parser alone (--no-llm); a model run is bound by its "
+                         "requests in flight: see --concurrency")
 
 
 def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
