@@ -203,7 +203,7 @@ def test_a_failed_model_call_carries_what_the_parser_read():
     assert str(caught.value) == "could not connect to the model endpoint"
     partial = caught.value.partial
     assert [d.item for d in partial.decisions] == ["PT 2X4 FOR THE L/S", "MRI FOR THE C/S AND L/S"]
-    assert partial.model == "local" and partial.prompt == "segmented-v2" and partial.usage.calls >= 1
+    assert partial.model == "local" and partial.prompt == imr_llm.DEFAULT_PROMPT and partial.usage.calls >= 1
 
 
 def test_openai_without_a_key_is_a_usage_error_and_a_client_of_ones_own_brings_its_key(monkeypatch):
@@ -212,7 +212,7 @@ def test_openai_without_a_key_is_a_usage_error_and_a_client_of_ones_own_brings_i
     with pytest.raises(imr_llm.UsageError, match="needs a key: set OPENAI_API_KEY"):
         imr_llm.extract(seed("000"), model="gpt-4o-mini")
     resolved = imr_llm.ExtractOptions(model="gpt-4o-mini").resolve(own_client=True)
-    assert resolved.endpoint.model == "gpt-4o-mini" and resolved.prompt.name == "segmented-v2"
+    assert resolved.endpoint.model == "gpt-4o-mini" and resolved.prompt.name == imr_llm.DEFAULT_PROMPT
 
 
 def test_extract_and_aextract_name_every_option_with_its_type():

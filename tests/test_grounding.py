@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
-from imr_llm.answers import DecisionAnswer, LetterAnswer
+from imr_llm.answers import DecisionAnswer, LetterAnswer, decisions_answer
+from imr_llm.calling import grounded_in
 from imr_llm.grounding import check_body_regions, check_medication, check_quantity, locate
 
 TEXT = "Item one\nPhysical   therapy x\n12: Upheld\nDecision rationale: Too many visits."
@@ -45,6 +48,29 @@ def test_validators_reject_with_the_reason_the_model_gets():
         DecisionAnswer.model_validate(answer, context={"item": "Tramadol 50mg #120"})
     # no context: only the schema is checked (used to salvage the parts of an answer that hold)
     assert DecisionAnswer.model_validate(answer).medication == "Norco"
+
+
+def test_a_context_set_around_a_call_grounds_as_one_given_to_pydantic():
+    """How an answer reaches its letter when instructor is given no context (it then renders nothing)."""
+    answer = {"category": "Pharmaceuticals", "subcategory": "Opioids", "medication": "Norco", "quantity": 120,
+              "body_regions": [], "reasons": ["other"]}
+    with grounded_in({"item": "Tramadol 50mg #120"}), pytest.raises(ValueError, match="not a drug name"):
+        DecisionAnswer.model_validate_json(json.dumps(answer))
+    assert DecisionAnswer.model_validate_json(json.dumps(answer)).medication == "Norco"  # outside: the schema only
+
+
+def test_all_of_a_letters_decisions_answer_each_to_its_own_item():
+    blocks = [{"item": "Physical therapy x 12", "rationale": "r"}, {"item": "Norco 10/325mg #120", "rationale": "r"}]
+    pt = {"category": "Rehabilitation", "subcategory": "PT/OT", "medication": None, "quantity": 12,
+          "body_regions": [], "reasons": []}
+    norco = {**pt, "category": "Pharmaceuticals", "subcategory": "Opioids", "medication": "Norco", "quantity": 120}
+    two = decisions_answer(2)
+    assert two.model_validate({"decisions": [pt, norco]}, context={"blocks": blocks}).decisions[1].quantity == 120
+    with pytest.raises(ValueError, match=r"decisions\[0\] \(item 1\): .*not a drug name"):  # each against its own
+        two.model_validate({"decisions": [norco, pt]}, context={"blocks": blocks})
+    with pytest.raises(ValueError, match="at least 2 items"):  # one entry per block
+        two.model_validate({"decisions": [pt]}, context={"blocks": blocks})
+    assert two.model_json_schema()["properties"]["decisions"]["maxItems"] == 2 and decisions_answer(2) is two
 
 
 def test_a_whole_letter_answer_needs_verbatim_items():

@@ -22,3 +22,18 @@ def test_placeholders_are_filled_and_json_braces_need_no_escaping(tmp_path):
 def test_unknown_prompt_names_the_shipped_ones():
     with pytest.raises(ValueError, match="segmented-v1"):
         load_prompt("clever-v9")
+
+
+def test_a_template_says_whether_the_schema_is_repeated_in_its_system_prompt(tmp_path):
+    assert load_prompt("segmented-v2").repeats_schema and load_prompt("monolithic-v1").repeats_schema
+    assert not load_prompt("segmented-v3").repeats_schema and not load_prompt("monolithic-v3").repeats_schema
+    mine = tmp_path / "monolithic-mine.md"
+    mine.write_text("# mine\n\nrepeats-schema: no\n\n## letter.system\nrepeats-schema: yes\n\n## letter.user\n$text\n")
+    assert not load_prompt(str(mine)).repeats_schema  # only the notes above the sections count
+
+
+def test_segmented_v3_groups_a_letters_decisions_in_one_call():
+    v3, v2 = load_prompt("segmented-v3"), load_prompt("segmented-v2")
+    assert v3.groups_decisions and not v2.groups_decisions
+    assert {call for call, _ in v3.sections} == {"decisions", "decision", "case"}
+    assert "$item" in v3.sections[("decision", "user")] and "$categories" in v3.sections[("decisions", "system")]

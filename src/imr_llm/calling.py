@@ -15,8 +15,10 @@ import json
 import logging
 import os
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Optional, TypeVar
+from typing import Any, Iterator, Optional, TypeVar
 
 from pydantic import BaseModel
 
@@ -88,7 +90,6 @@ class Caller:
 
     def __init__(self, endpoint: Endpoint, client: Any = None, slots: Optional[asyncio.Semaphore] = None) -> None:
         """``slots``: shared by a run's letters, so that a request is made only once one is free."""
-        import instructor
         from openai import AsyncOpenAI
 
         self._slots = slots
@@ -106,10 +107,21 @@ class Caller:
             client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.client_key, http_client=http)
         # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
         self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
-        # OpenAI constrains decoding with structured outputs; llama.cpp's server and others take a
-        # JSON schema inside a json_object response_format (they reject type json_schema).
-        mode = instructor.Mode.JSON_SCHEMA if endpoint.is_openai else instructor.Mode.JSON
-        self._instructor = instructor.from_openai(self._client, mode=mode)
+        self._instructors: dict[Any, Any] = {}  # by mode, made on first use (most letters use one)
+
+    def _instructor(self, repeats_schema: bool) -> Any:
+        """OpenAI constrains decoding with structured outputs. llama.cpp's server and others take a
+        JSON schema inside a json_object response_format (they reject type json_schema), sent as
+        extra_body, which replaces the response_format instructor sets. JSON mode also appends the
+        schema to the system prompt (about 600 tokens a call): for the templates that repeat it
+        (`Prompt.repeats_schema`, v1 and v2, as their cassettes were recorded)."""
+        import instructor
+
+        repeats = repeats_schema and not self.endpoint.is_openai
+        mode = instructor.Mode.JSON if repeats else instructor.Mode.JSON_SCHEMA
+        if mode not in self._instructors:
+            self._instructors[mode] = instructor.from_openai(self._client, mode=mode)
+        return self._instructors[mode]
 
     async def aclose(self) -> None:
         """Close the HTTP client if this Caller made it (one passed in is the caller's to close)."""
@@ -117,10 +129,12 @@ class Caller:
             await self._client.close()
 
     async def ask(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any],
-                  usage: Usage, max_tokens: int = 1024) -> T:
+                  usage: Usage, max_tokens: int = 1024, repeats_schema: bool = True) -> T:
         """One validated answer; `ModelError` with a one-line reason when none could be had.
 
         ``max_tokens`` bounds each answer; one cut off there counts as a failed answer.
+        ``repeats_schema``: append the answer schema to the system prompt too (on other servers
+        than OpenAI's), for the templates recorded that way; else the messages go as they are.
         """
         from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
@@ -138,9 +152,9 @@ class Caller:
             ):
                 with attempt:
                     if self._slots is None:
-                        return await self._ask_once(response_model, messages, context, usage, kwargs)
+                        return await self._ask_once(response_model, messages, context, usage, kwargs, repeats_schema)
                     async with self._slots:
-                        return await self._ask_once(response_model, messages, context, usage, kwargs)
+                        return await self._ask_once(response_model, messages, context, usage, kwargs, repeats_schema)
         except ModelError:
             raise
         except Exception as exc:
@@ -151,7 +165,7 @@ class Caller:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _ask_once(self, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any],
-                        usage: Usage, kwargs: dict[str, Any]) -> T:
+                        usage: Usage, kwargs: dict[str, Any], repeats_schema: bool) -> T:
         from instructor.core.hooks import Hooks
 
         hooks = Hooks()
@@ -173,14 +187,15 @@ class Caller:
         hooks.on("completion:response", on_response)
         hooks.on("parse:error", on_parse_error)
         try:
-            answer = await self._instructor.create(
-                response_model=response_model,
-                messages=_verbatim(messages) if context else messages,
-                context=context,
-                max_retries=self.endpoint.max_retries,
-                hooks=hooks,
-                **kwargs,
-            )
+            if repeats_schema:  # as recorded: instructor renders the messages, hence _verbatim
+                answer = await self._instructor(True).create(
+                    response_model=response_model, messages=_verbatim(messages) if context else messages,
+                    context=context, max_retries=self.endpoint.max_retries, hooks=hooks, **kwargs)
+            else:  # the context reaches the validators without instructor, which then renders nothing
+                with grounded_in(context):
+                    answer = await self._instructor(False).create(
+                        response_model=response_model, messages=messages,
+                        max_retries=self.endpoint.max_retries, hooks=hooks, **kwargs)
         except Exception as exc:  # re-asks that ran out, or an answer cut off, still cost their tokens
             cut_off = getattr(exc, "last_completion", None)
             _add_usage(usage, getattr(exc, "total_usage", None) or getattr(cut_off, "usage", None))
@@ -189,6 +204,26 @@ class Caller:
         if filtered and filtered[-1]:  # what a content filter let through is not the model's whole answer
             raise ModelError("the endpoint's content filter withheld the answer")
         return answer
+
+
+_GROUNDING: ContextVar[Optional[dict[str, Any]]] = ContextVar("imr_llm_grounding", default=None)
+
+
+@contextmanager
+def grounded_in(context: dict[str, Any]) -> Iterator[None]:
+    """Answers validated inside see ``context`` (the letter) as if pydantic had been given it: how
+    it reaches the validators without instructor, which renders every message as a Jinja template
+    when it is given a context (0.4 ms a call, and a letter is no template)."""
+    token = _GROUNDING.set(context)
+    try:
+        yield
+    finally:
+        _GROUNDING.reset(token)
+
+
+def grounding_context() -> Optional[dict[str, Any]]:
+    """The context set by the innermost `grounded_in` of this task, None outside one."""
+    return _GROUNDING.get()
 
 
 def _verbatim(messages: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -5,6 +5,15 @@ A template file is Markdown: a title line, free notes, then one ``## <call>.syst
 ``letter`` for monolithic). Placeholders are ``$name`` (`string.Template`), so JSON braces need
 no escaping. The strategy is the name's first word: ``segmented-v2`` is segmented.
 
+A line ``repeats-schema: no`` among the notes says the template's system prompts describe every
+field themselves: the answer schema is then sent once, in the request's ``response_format`` (which
+constrains decoding), and not appended to the system prompt as well. Templates without it (the v1
+and v2 ones) are sent with instructor's JSON mode, which appends it, as they were recorded.
+
+``segmented`` templates have either ``decision.*`` sections (one call per decision block) or a
+``decisions.system`` section with a ``decision.user`` block (every block of a letter in one call,
+so that the taxonomy is sent once per letter, not once per decision).
+
 Besides the call's own values (``$item``, ``$rationale``, ``$text`` ...), every template may use
 the taxonomy, rendered from `taxonomy` so that no template retypes it: ``$categories`` (each
 category with its subcategories), ``$drug_classes``, ``$conventions`` and ``$reasons``.
@@ -22,8 +31,9 @@ from string import Template
 from .errors import UsageError
 
 STRATEGIES = ("segmented", "monolithic")
-DEFAULT_PROMPT = "segmented-v2"
+DEFAULT_PROMPT = "segmented-v3"
 _SECTION = re.compile(r"^##\s+(\w+)\.(system|user)\s*$", re.M)
+_REPEATS_SCHEMA = re.compile(r"^repeats-schema:\s*(yes|no)\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,20 @@ class Prompt:
     name: str
     strategy: str  # "segmented" | "monolithic"
     sections: dict[tuple[str, str], str]  # (call, role) -> template text
+    repeats_schema: bool = True  # the answer schema appended to the system prompt (see above)
+
+    def render(self, call: str, role: str, **values: str) -> str:
+        """One section, placeholders filled from ``values`` and the taxonomy."""
+        return Template(self.sections[(call, role)]).substitute({**taxonomy_text(), **values})
 
     def messages(self, call: str, **values: str) -> list[dict[str, str]]:
         """The chat messages for one ``call``, placeholders filled from ``values``."""
-        filled = {**taxonomy_text(), **values}
-        return [
-            {"role": role, "content": Template(self.sections[(call, role)]).substitute(filled)}
-            for role in ("system", "user")
-        ]
+        return [{"role": role, "content": self.render(call, role, **values)} for role in ("system", "user")]
+
+    @property
+    def groups_decisions(self) -> bool:
+        """A segmented template that asks about all of a letter's decisions in one call."""
+        return ("decisions", "system") in self.sections
 
 
 def available_prompts() -> list[str]:
@@ -60,7 +76,10 @@ def load_prompt(name_or_path: str) -> Prompt:
     strategy = name.split("-")[0]
     if strategy not in STRATEGIES:
         raise UsageError(f"prompt {name!r}: the name must start with one of {', '.join(STRATEGIES)}")
-    return Prompt(name=name, strategy=strategy, sections=_sections(source))
+    notes = source[: m.start()] if (m := _SECTION.search(source)) else source
+    repeats = _REPEATS_SCHEMA.search(notes)
+    return Prompt(name=name, strategy=strategy, sections=_sections(source),
+                  repeats_schema=repeats is None or repeats.group(1) == "yes")
 
 
 def _sections(source: str) -> dict[tuple[str, str], str]:
