@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from imr_llm import JUDGEMENTS, LocalServer, available_prompts, load_prices
+from imr_llm import DEFAULT_PROMPT, JUDGEMENTS, LocalServer, available_prompts, load_prices
 
 from .cassettes import CassetteError
 from .documents import GOLD, GoldError, default_docs, load_gold
@@ -19,8 +19,8 @@ from .reporting import render_table, write_reports
 from .running import CASSETTES, LOCAL, DocumentResult, RowSpec, cassette_path, record_command, run_row
 
 # The default prompt only: its cassettes cover every gold letter (recording one prompt over the
-# 99 letters takes 2-3 hours on the 2-core machine; monolithic-v2 is recorded for part of them).
-DEFAULT_PROMPTS = ["segmented-v2"]
+# 99 letters takes 1-3 hours on the 2-core machine; the others are recorded for part of them).
+DEFAULT_PROMPTS = [DEFAULT_PROMPT]
 DEFAULT_JUDGEMENTS = list(JUDGEMENTS)
 DEFAULT_MODELS = [LOCAL]
 DEFAULT_OUT = Path("build") / "evals"

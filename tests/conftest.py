@@ -128,13 +128,13 @@ _RECORDED: set[str] = set()  # cassettes recorded afresh in this session
 def cassette(request):
     """``with cassette("segmented-v1/seed-000"): ...`` replays (or, recording, records) that file."""
     recording = _recording(request.config)
-    made = recorder("all" if recording else "none")
 
     def use(name: str):
         path = CASSETTES / f"{name}.yaml"
-        if recording and name not in _RECORDED:  # "all" would keep the old exchanges beside the new
-            path.unlink(missing_ok=True)
-            _RECORDED.add(name)
-        return made.use_cassette(str(path))
+        if not recording or name in _RECORDED:  # recorded once a session; later tests replay it
+            return recorder("none").use_cassette(str(path))
+        path.unlink(missing_ok=True)  # "all" would keep the old exchanges beside the new
+        _RECORDED.add(name)
+        return recorder("all").use_cassette(str(path))
 
     return use

@@ -13,6 +13,7 @@ import pytest
 from conftest import seed
 from letters import UNKNOWN_LAYOUT
 
+from imr_llm import extract
 from imr_llm.answers import CaseAnswer, DecisionAnswer, LetterAnswer
 from imr_llm.batch import manifest_path, strict_schema
 from imr_llm.cli import main
@@ -20,12 +21,12 @@ from imr_llm.cli import main
 
 @pytest.fixture
 def prepared(tmp_path):
-    """Seeds 000 (one decision) and 003 (two) prepared for gpt-4o-mini with the default prompt (segmented-v2)."""
+    """Seeds 000 (one decision) and 003 (two) prepared for gpt-4o-mini with segmented-v2 (a call per decision)."""
     for name in ("000", "003"):
         shutil.copy(seed(name), tmp_path / f"{name}.txt")
     requests = tmp_path / "requests.jsonl"
     assert main(["batch", "prepare", str(tmp_path / "000.txt"), str(tmp_path / "003.txt"), "-o", str(requests),
-                 "--model", "gpt-4o-mini"]) == 0
+                 "--model", "gpt-4o-mini", "--prompt", "segmented-v2"]) == 0
     return requests
 
 
@@ -65,7 +66,7 @@ def test_requests_have_the_batch_api_shape(prepared):
 def test_custom_ids_are_reproducible(prepared, tmp_path):
     again = tmp_path / "again.jsonl"
     main(["batch", "prepare", str(tmp_path / "000.txt"), str(tmp_path / "003.txt"), "-o", str(again),
-          "--model", "gpt-4o-mini"])
+          "--model", "gpt-4o-mini", "--prompt", "segmented-v2"])
     assert [r["custom_id"] for r in lines(again)] == [r["custom_id"] for r in lines(prepared)]
     assert lines(prepared)[0]["custom_id"].endswith("-segmented-v2-0")
 
@@ -217,3 +218,77 @@ def test_prepared_in_one_folder_collected_from_another(tmp_path):
     assert collect.returncode == 0, collect.stderr
     (row,) = lines(tmp_path / "elsewhere" / "out.jsonl")
     assert row["error"] is None and row["decisions"][0]["category"] == "Rehabilitation"
+
+
+def test_segmented_v3_asks_about_all_of_a_letters_decisions_in_one_call(tmp_path):
+    shutil.copy(seed("003"), tmp_path / "003.txt")  # two decisions
+    requests = tmp_path / "requests.jsonl"
+    assert main(["batch", "prepare", str(tmp_path / "003.txt"), "-o", str(requests), "--model", "gpt-4o-mini",
+                 "--prompt", "segmented-v3"]) == 0
+    decisions, case = lines(requests)
+    user = decisions["body"]["messages"][1]["content"]
+    assert user.index("### Item 1") < user.index("PT 2X4 FOR THE L/S") < user.index("### Item 2") \
+        < user.index("MRI FOR THE C/S AND L/S")
+    entries = decisions["body"]["response_format"]["json_schema"]["schema"]["properties"]["decisions"]
+    assert (entries["minItems"], entries["maxItems"]) == (2, 2)  # one entry per block, no more, no fewer
+    assert decisions["body"]["max_tokens"] == 300 and case["body"]["response_format"]["json_schema"]["name"] == "CaseAnswer"
+
+    pt = {**DECISION, "quantity": 8}
+    mri = {**DECISION, "category": "Diagnostic Testing", "subcategory": "Imaging", "quantity": 12}  # 12: not in its item
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(result(decisions["custom_id"], json.dumps({"decisions": [pt, mri]}))) + "\n"
+                       + json.dumps(result(case["custom_id"], json.dumps(CASE))) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", "collect", str(requests), str(results), "-o", str(out), "--judgement", "model"]) == 0
+    (row,) = lines(out)
+    assert [(d["category"], d["quantity"]) for d in row["decisions"]] == [("Rehabilitation", 8), ("Diagnostic Testing", None)]
+    assert any("decisions[1] (item 2): " in w for w in row["warnings"])  # which entry failed, as a re-ask says
+    assert any(w.startswith("decision 2: quantity 12 not supported") for w in row["warnings"])  # where review puts it
+
+
+def test_segmented_v3_sends_no_more_than_monolithic_a_letter(tmp_path, seeds_dir, dev_dir):
+    """The budget: a segmented letter's requests, on average, are no larger than the one monolithic
+    request; and no larger for any letter whose blocks fit one call (more than 8 decisions take a
+    call per 8, each with the instructions again)."""
+    sizes: dict[str, dict[str, list[int]]] = {}
+    for prompt in ("segmented-v3", "monolithic-v2"):
+        requests = tmp_path / f"{prompt}.jsonl"
+        assert main(["batch", "prepare", str(seeds_dir), str(dev_dir), "-o", str(requests), "--model", "gpt-4o-mini",
+                     "--prompt", prompt]) == 0
+        for request in lines(requests):
+            letter = request["custom_id"].split("-")[1]
+            sizes.setdefault(prompt, {}).setdefault(letter, []).append(len(json.dumps(request["body"])))
+    segmented, monolithic = sizes["segmented-v3"], sizes["monolithic-v2"]
+    assert len(segmented) == len(monolithic) == 99
+    assert sum(map(sum, segmented.values())) <= sum(map(sum, monolithic.values()))
+    one_group = [letter for letter, bodies in segmented.items() if len(bodies) == 2]  # the decisions and the case
+    assert len(one_group) == 96  # all but the letters of 10, 15 and 21 decisions
+    assert all(sum(segmented[letter]) <= sum(monolithic[letter]) for letter in one_group)
+
+def test_a_letter_of_more_than_eight_decisions_is_asked_about_eight_at_a_time(tmp_path, dev_dir):
+    shutil.copy(dev_dir / "CM16-0230651.pdf", tmp_path / "ten.pdf")  # ten decisions
+    requests = tmp_path / "requests.jsonl"
+    assert main(["batch", "prepare", str(tmp_path / "ten.pdf"), "-o", str(requests), "--model", "gpt-4o-mini",
+                 "--prompt", "segmented-v3"]) == 0
+    first, second, case = lines(requests)
+    assert [first["body"]["max_tokens"], second["body"]["max_tokens"]] == [8 * 150, 2 * 150]
+    assert second["body"]["messages"][1]["content"].startswith("### Item 9\n\n")  # the letter's numbers
+    assert "### Item 10" in second["body"]["messages"][1]["content"]
+    assert first["body"]["messages"][0] == second["body"]["messages"][0]  # the same instructions in each
+    entries = second["body"]["response_format"]["json_schema"]["schema"]["properties"]["decisions"]
+    assert (entries["minItems"], entries["maxItems"]) == (2, 2)
+
+    unlabelled = {**DECISION, "category": "Other", "subcategory": None, "quantity": None, "reasons": []}
+    answers = {first["custom_id"]: {"decisions": "not a list"},  # nothing kept: its blocks keep the parser's reading
+               second["custom_id"]: {"decisions": [unlabelled, {**unlabelled, "quantity": 999}]},
+               case["custom_id"]: CASE}
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(json.dumps(result(i, json.dumps(a))) + "\n" for i, a in answers.items()))
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", "collect", str(requests), str(results), "-o", str(out), "--judgement", "model"]) == 0
+    (row,) = lines(out)
+    parser_row = extract(tmp_path / "ten.pdf", llm=False)
+    assert [d["category"] for d in row["decisions"][:8]] == [d.category for d in parser_row.decisions[:8]]
+    assert [d["category"] for d in row["decisions"][8:]] == ["Other", "Other"]
+    assert any("decisions[1] (item 10): " in w for w in row["warnings"])
+    assert any(w.startswith("decision 10: quantity 999 not supported") for w in row["warnings"])

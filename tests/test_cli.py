@@ -9,6 +9,7 @@ import sys
 import pytest
 from conftest import seed
 
+from imr_llm import DEFAULT_PROMPT
 from imr_llm.cli import main
 
 
@@ -306,7 +307,7 @@ def test_resume_refuses_rows_made_with_another_model_or_prompt(tmp_path):
     result = imr_llm("extract", str(seed("000")), "--model", "local", "--base-url", "http://127.0.0.1:9/v1",
                      "-o", "out.jsonl", "--resume", cwd=tmp_path, env=_without_model_settings())
     assert result.returncode == 2
-    assert "1 by the parser alone (--no-llm), and this run is model 'local' with prompt 'segmented-v2'" \
+    assert f"1 by the parser alone (--no-llm), and this run is model 'local' with prompt '{DEFAULT_PROMPT}'" \
         in result.stderr
     assert (tmp_path / "out.jsonl").read_text() == before
     same = imr_llm("extract", str(seed("000")), "--no-llm", "-o", "out.jsonl", "--resume", cwd=tmp_path)

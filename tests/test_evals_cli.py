@@ -12,7 +12,7 @@ from evals.cli import main
 from evals.documents import GOLD, load_gold
 from letters import letter
 
-from imr_llm import available_prompts
+from imr_llm import DEFAULT_PROMPT, available_prompts
 
 GOLD_DOCUMENTS = len(list(GOLD.rglob("*.json")))
 
@@ -35,7 +35,7 @@ def default_run(tmp_path_factory):
     return status, stdout.getvalue(), stderr.getvalue(), out
 
 
-ROWS = ["parser (--no-llm)", "local · segmented-v2 · parser", "local · segmented-v2 · model"]
+ROWS = ["parser (--no-llm)", f"local · {DEFAULT_PROMPT} · parser", f"local · {DEFAULT_PROMPT} · model"]
 
 
 def test_the_default_run_compares_both_policies_beside_the_parser_over_the_gold(default_run):
@@ -141,16 +141,16 @@ def run(capsys, *argv):
 def test_a_missing_cassette_stops_the_run_naming_it_and_the_command_that_records_it(tmp_path, capsys):
     status, _, err = run(capsys, "--cassettes", str(tmp_path), "--only", "CM16-0213037", "--out", str(tmp_path / "o"))
     assert status == 2
-    assert f"missing cassette {tmp_path}/local/segmented-v2/dev/CM16-0213037.json" in err
-    assert "record it with: python -m evals --record --models local --prompts segmented-v2" in err
+    assert f"missing cassette {tmp_path}/local/{DEFAULT_PROMPT}/dev/CM16-0213037.json" in err
+    assert f"record it with: python -m evals --record --models local --prompts {DEFAULT_PROMPT}" in err
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("prompt", ["foo", "segmented-v3", "no-such-prompt.md"])
+@pytest.mark.parametrize("prompt", ["foo", "segmented-v9", "no-such-prompt.md"])
 def test_a_prompt_that_does_not_exist_is_refused_before_anything_runs(prompt, tmp_path, capsys):
     status, _, err = run(capsys, "--prompts", "segmented-v2", prompt, "--out", str(tmp_path / "o"))
     assert status == 2
-    shipped = ", ".join(available_prompts())  # monolithic-v1, monolithic-v2, segmented-v1, segmented-v2
+    shipped = ", ".join(available_prompts())  # monolithic-v1 ... segmented-v3
     assert err == f"evals: no such prompt: {prompt}; the shipped prompts are {shipped} (or give the path of a .md file)\n"
     assert not (tmp_path / "o").exists()
 
@@ -168,8 +168,8 @@ def test_a_prompt_file_of_ones_own_is_allowed(tmp_path, capsys):
 def test_a_model_without_cassettes_stops_the_run(tmp_path, capsys):
     status, _, err = run(capsys, "--models", "gpt-4o-mini", "--only", "CM16-0213037", "--out", str(tmp_path))
     assert status == 2
-    assert "cassettes/evals/gpt-4o-mini/segmented-v2/dev/CM16-0213037.json" in err
-    assert "python -m evals --record --models gpt-4o-mini --prompts segmented-v2" in err
+    assert f"cassettes/evals/gpt-4o-mini/{DEFAULT_PROMPT}/dev/CM16-0213037.json" in err
+    assert f"python -m evals --record --models gpt-4o-mini --prompts {DEFAULT_PROMPT}" in err
 
 
 def test_a_letter_changed_since_recording_stops_the_run(tmp_path, capsys):

@@ -11,10 +11,12 @@ from conftest import CASSETTES, seed
 from letters import HOSTILE, UNKNOWN_LAYOUT
 
 from imr_llm import LayoutError, extract
+from imr_llm.prompting import DEFAULT_PROMPT, load_prompt
 from imr_llm.schema import CATEGORIES
+from imr_llm.strategies import plan_calls
 
 SEED_NAMES = ["000", "001", "002", "003", "004"]
-PROMPTS = ["segmented-v1", "monolithic-v1", "segmented-v2", "monolithic-v2"]
+PROMPTS = ["segmented-v1", "monolithic-v1", "segmented-v2", "monolithic-v2", "segmented-v3", "monolithic-v3"]
 
 
 def template(d):
@@ -33,7 +35,10 @@ def test_strategy_end_to_end_on_a_seed(prompt, name, cassette, model_base_url):
         result = extract(seed(name), model="local", base_url=model_base_url, prompt=prompt)
     assert template(result) == template(parsed)
     assert (result.model, result.prompt) == ("local", prompt)
-    expected_calls = len(parsed.decisions) + 1 if prompt.startswith("segmented") else 1
+    # one call per decision and one for the summary; v3: one for the decisions, one for the summary
+    expected_calls = len(plan_calls(seed(name).read_text(), load_prompt(prompt)).calls)
+    assert expected_calls == (2 if prompt == "segmented-v3" else len(parsed.decisions) + 1
+                              if prompt.startswith("segmented") else 1)
     assert result.usage.calls >= expected_calls
     assert result.usage.calls == expected_calls + result.usage.reasks
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
@@ -102,10 +107,10 @@ def test_orders_hidden_in_a_letter_do_not_change_its_template_fields(prompt, cas
 @pytest.mark.parametrize("name", SEED_NAMES)
 def test_the_default_policy_keeps_the_parsers_judgement_and_says_where_the_model_differs(name, cassette, model_base_url):
     parsed = extract(seed(name), llm=False)
-    with cassette(f"segmented-v2/seed-{name}"):
-        kept = extract(seed(name), model="local", base_url=model_base_url, prompt="segmented-v2")
-    with cassette(f"segmented-v2/seed-{name}"):
-        replaced = extract(seed(name), model="local", base_url=model_base_url, prompt="segmented-v2", judgement="model")
+    with cassette(f"{DEFAULT_PROMPT}/seed-{name}"):
+        kept = extract(seed(name), model="local", base_url=model_base_url)
+    with cassette(f"{DEFAULT_PROMPT}/seed-{name}"):
+        replaced = extract(seed(name), model="local", base_url=model_base_url, judgement="model")
     for original, parser_first, model_first in zip(parsed.decisions, kept.decisions, replaced.decisions, strict=True):
         assert original.category_basis  # every seed item is one the parser's rules class
         assert (parser_first.category, parser_first.subcategory) == (original.category, original.subcategory)
@@ -121,10 +126,27 @@ def test_the_readmes_first_command_prints_the_right_category_for_every_seed_deci
     from imr_llm.cli import main
 
     gold = json.loads((Path(__file__).resolve().parents[1] / "evals" / "gold" / "seeds" / f"{seed(name).stem}.json").read_text())
-    with cassette(f"segmented-v2/seed-{name}"):
+    with cassette(f"{DEFAULT_PROMPT}/seed-{name}"):
         status = main(["extract", str(seed(name)), "--model", "local", "--base-url", model_base_url, "--table"])
     assert status == 0
     lines = capsys.readouterr().out.splitlines()[1:]  # below the header line: the table alone
     assert len(lines) == len(gold["decisions"])
     for line, decision in zip(lines, gold["decisions"], strict=True):
         assert f" {decision['category']} " in line, (line, decision["category"])
+
+
+def _system_prompts(name):
+    return [r["messages"][0]["content"] for r in _requests(name)]
+
+
+@pytest.mark.parametrize("prompt", ["segmented-v3", "monolithic-v3"])
+def test_a_template_that_describes_its_fields_sends_the_schema_once(prompt):
+    """v3 (recorded): the schema constrains decoding through response_format and is not repeated in
+    the system prompt, which v2's requests carry as instructor's JSON mode appends it."""
+    for request in _requests(f"{prompt}/seed-001"):
+        assert request["response_format"]["type"] == "json_object" and request["response_format"]["schema"]
+        assert "json_schema" not in request["messages"][0]["content"]
+    repeated = prompt.replace("v3", "v2")
+    assert all("json_schema" in system for system in _system_prompts(f"{repeated}/seed-001"))
+    v3, v2 = (sum(len(json.dumps(r["messages"])) for r in _requests(f"{p}/seed-001")[:2]) for p in (prompt, repeated))
+    assert v3 < v2

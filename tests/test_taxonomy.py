@@ -66,14 +66,17 @@ def test_the_answer_schema_offers_only_the_dwcs_names_and_reads_their_variants()
     assert answer.subcategory == "Benzodiazepine"
 
 
-def test_the_v2_prompts_are_rendered_from_the_taxonomy_not_retyped():
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_the_v2_and_v3_prompts_are_rendered_from_the_taxonomy_not_retyped(version):
     rendered = taxonomy_text()
-    for prompt, call, values in (("segmented-v2", "decision", {"item": "x", "outcome": "upheld", "rationale": "y"}),
-                                 ("monolithic-v2", "letter", {"text": "z"})):
-        system = load_prompt(prompt).messages(call, **values)[0]["content"]
+    decision = "decisions" if version == "v3" else "decision"
+    for prompt, call, role, values in (
+            (f"segmented-{version}", decision, "system", {"item": "x", "outcome": "upheld", "rationale": "y"}),
+            (f"monolithic-{version}", "letter", "system", {"text": "z"})):
+        system = load_prompt(prompt).render(call, role, **values)
         for part in ("categories", "drug_classes", "conventions", "reasons"):
             assert rendered[part] in system
-    source = (resources.files("imr_llm.prompts") / "segmented-v2.md").read_text()
+    source = (resources.files("imr_llm.prompts") / f"segmented-{version}.md").read_text()
     assert "H2 Blocker" not in source and "$drug_classes" in source
 
 

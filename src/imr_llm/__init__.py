@@ -25,7 +25,7 @@ from .options import ExtractOptions
 from .parsing import parse_letter
 from .policy import JUDGEMENTS
 from .pricing import Price, load_prices, usage_cost
-from .prompting import available_prompts
+from .prompting import DEFAULT_PROMPT, available_prompts
 from .reading import read_text
 from .runner import Outcome, aextract_many
 from .schema import Citation, Decision, Determination
@@ -37,6 +37,7 @@ __all__ = [
     "AnalyticsError",
     "Citation",
     "Decision",
+    "DEFAULT_PROMPT",
     "Determination",
     "DocumentError",
     "ExtractOptions",

@@ -1,7 +1,8 @@
 """The two prompt strategies, over one letter's text.
 
-- segmented: the parser's skeleton, then one small call per decision block and one for the case
-  summary, run concurrently; the model fills in judgement, the template stays the parser's.
+- segmented: the parser's skeleton, then one small call per decision block (or, where the
+  template says so, one call for all of a letter's blocks) and one for the case summary, run
+  concurrently; the model fills in judgement, the template stays the parser's.
 - monolithic: one call over the whole letter. The only path for a layout the parser does not
   know (any strategy falls back to it there).
 
@@ -19,7 +20,7 @@ from typing import Any, Optional, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from .answers import CaseAnswer, DecisionAnswer, LetterAnswer
+from .answers import CaseAnswer, DecisionAnswer, DecisionsAnswer, LetterAnswer, decisions_answer
 from .calling import Caller, ModelError
 from .errors import LayoutError
 from .grounding import (
@@ -38,23 +39,28 @@ from .schema import Determination, Usage
 
 A = TypeVar("A", bound=BaseModel)
 FALLBACK_PROMPT = "monolithic-v2"  # for a template of one's own; a shipped one falls back to its own version
-# Answer budgets, in tokens: a decision's or the summary's fields are short; a whole letter's
-# answer copies items and rationales.
-MAX_TOKENS = {DecisionAnswer: 300, CaseAnswer: 300, LetterAnswer: 1024}
+# Answer budgets, in tokens: a decision's or the summary's fields are short (300 each); a whole
+# letter's answer copies items and rationales. Asked about all of a letter's decisions at once, 150
+# each: a decision's fields take about 70 (the seeds' recorded answers), and the small local model,
+# when it loops, loops until the budget is spent (3,000 tokens for a letter of 10 decisions).
+DECISION_TOKENS = 300
+GROUPED_DECISION_TOKENS = 150
+# At most 8 blocks a call: recording the evals with the local model, letters of up to 8 decisions
+# took at most 172 s in all; one of 21 in one call timed out (120 s a request) three times.
+GROUP_SIZE = 8
+MAX_TOKENS = {DecisionAnswer: DECISION_TOKENS, CaseAnswer: 300, LetterAnswer: 1024}
 
 
 @dataclass(frozen=True)
 class Call:
     """One request a strategy makes: the schema asked for, the messages, what grounds the answer."""
 
-    label: str  # "decision 1", "case summary", "letter": names the call in warnings
+    label: str  # "decision 1", "decisions", "case summary", "letter": names the call in warnings
     answer_model: type[BaseModel]
     messages: list[dict[str, str]]
     context: dict[str, Any]  # the validation context (see `answers`)
-
-    @property
-    def max_tokens(self) -> int:
-        return MAX_TOKENS.get(self.answer_model, 1024)
+    max_tokens: int = 1024
+    repeats_schema: bool = True  # `Prompt.repeats_schema` of the template the messages come from
 
 
 @dataclass(frozen=True)
@@ -79,18 +85,41 @@ def plan_calls(text: str, prompt: Prompt) -> Plan:
         parsed = None
     if parsed is None or prompt.strategy == "monolithic":
         used = prompt if prompt.strategy == "monolithic" else load_prompt(_fallback_for(prompt.name))
-        call = Call("letter", LetterAnswer, used.messages("letter", text=text), {"text": text})
+        call = Call("letter", LetterAnswer, used.messages("letter", text=text), {"text": text},
+                    MAX_TOKENS[LetterAnswer], used.repeats_schema)
         return Plan(text, prompt, parsed, [call], None if used is prompt else used)
     layout = find_layout(text)
-    calls = [
+    calls = _grouped_calls(text, prompt, parsed) if prompt.groups_decisions else [
         Call(f"decision {i + 1}", DecisionAnswer,
              prompt.messages("decision", item=d.item, outcome=d.outcome, rationale=d.rationale),
-             {"item": d.item, "rationale": d.rationale, "text": text})
+             {"item": d.item, "rationale": d.rationale, "text": text}, DECISION_TOKENS, prompt.repeats_schema)
         for i, d in enumerate(parsed.decisions)
     ]
     summary = text[slice(*layout.summary_span)].strip()
-    calls.append(Call("case summary", CaseAnswer, prompt.messages("case", summary=summary), {"text": summary}))
+    calls.append(Call("case summary", CaseAnswer, prompt.messages("case", summary=summary), {"text": summary},
+                      MAX_TOKENS[CaseAnswer], prompt.repeats_schema))
     return Plan(text, prompt, parsed, calls)
+
+
+def _grouped_calls(text: str, prompt: Prompt, parsed: Determination) -> list[Call]:
+    """One call for up to GROUP_SIZE decision blocks: the instructions and the taxonomy (about
+    5.6 KB in segmented-v2, sent with each of a letter's 2.3 decisions on average) go once per
+    group. Blocks keep the letter's numbers ("### Item 9" opens a second group)."""
+    decisions = parsed.decisions
+    calls = []
+    for first in range(0, len(decisions), GROUP_SIZE):
+        group = decisions[first:first + GROUP_SIZE]
+        blocks = [f"### Item {first + i + 1}\n\n" + prompt.render("decision", "user", item=d.item, outcome=d.outcome,
+                                                                 rationale=d.rationale)
+                  for i, d in enumerate(group)]
+        messages = [{"role": "system", "content": prompt.render("decisions", "system")},
+                    {"role": "user", "content": "\n\n".join(blocks)}]
+        context = {"text": text, "first": first,
+                   "blocks": [{"item": d.item, "rationale": d.rationale} for d in group]}
+        label = "decisions" if len(decisions) <= GROUP_SIZE else f"decisions {first + 1}-{first + len(group)}"
+        calls.append(Call(label, decisions_answer(len(group)), messages, context,
+                          GROUPED_DECISION_TOKENS * len(group), prompt.repeats_schema))
+    return calls
 
 
 def _fallback_for(name: str) -> str:
@@ -117,6 +146,12 @@ def assemble(plan: Plan, answers: list[Optional[BaseModel]],
         return merge_letter(plan.parsed, cast(LetterAnswer, answer), judgement) if answer is not None \
             else (plan.parsed, [])
     *decision_answers, case_answer = answers
+    if plan.prompt.groups_decisions:  # one answer per group of blocks: its entries, in order
+        grouped = decision_answers
+        decision_answers = []
+        for call, answer in zip(plan.calls[:-1], grouped, strict=True):  # no answer: its blocks keep the parser's
+            entries = cast(DecisionsAnswer, answer).decisions if answer is not None else []
+            decision_answers += [*entries, *[None] * (len(call.context["blocks"]) - len(entries))]
     notes: list[str] = []
     decisions = []
     for index, (decision, answer) in enumerate(zip(plan.parsed.decisions, decision_answers, strict=True)):
@@ -177,20 +212,27 @@ def answer_from_json(call: Call, raw: str) -> tuple[Optional[BaseModel], list[st
         where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
         notes = [f"{call.label}: model answer failed validation: {where}: {first['msg'][:200]}"]
     salvaged, more = salvage(call.answer_model, raw, call.context)
-    return salvaged, notes + [f"{call.label}: {note}" for note in more]
+    return salvaged, notes + [_about(call, note) for note in more]
 
 
 async def _ask(caller: Caller, call: Call, usage: Usage, warnings: list[str]) -> Optional[BaseModel]:
     """The validated answer; else what holds of the last one (with warnings); transport faults raise."""
     try:
-        return await caller.ask(call.answer_model, call.messages, call.context, usage, max_tokens=call.max_tokens)
+        return await caller.ask(call.answer_model, call.messages, call.context, usage,
+                                max_tokens=call.max_tokens, repeats_schema=call.repeats_schema)
     except ModelError as exc:
         if exc.transport or exc.last_answer is None:
             raise
         warnings.append(f"{call.label}: {exc}")
         salvaged, notes = salvage(call.answer_model, exc.last_answer, call.context)
-        warnings.extend(f"{call.label}: {note}" for note in notes)
+        warnings.extend(_about(call, note) for note in notes)
         return salvaged
+
+
+def _about(call: Call, note: str) -> str:
+    """A salvage note as a warning, led by what it is about: the call, or (for one call over all of
+    a letter's decisions) the decision it names, as a review page places it."""
+    return note if call.label.startswith("decisions") and note.startswith("decision ") else f"{call.label}: {note}"
 
 
 def salvage(model: type[A], raw: str, context: dict[str, Any]) -> tuple[Optional[A], list[str]]:
@@ -216,6 +258,11 @@ def salvage(model: type[A], raw: str, context: dict[str, Any]) -> tuple[Optional
         answer.decisions = grounded
     if isinstance(answer, DecisionAnswer):
         notes.extend(_drop_ungrounded(answer, context.get("item", ""), context.get("rationale", "")))
+    if isinstance(answer, DecisionsAnswer):
+        first = context.get("first", 0)
+        for index, (entry, block) in enumerate(zip(answer.decisions, context.get("blocks", []), strict=False)):
+            kept_notes = _drop_ungrounded(entry, block["item"], block["rationale"])
+            notes.extend(f"decision {first + index + 1}: {note}" for note in kept_notes)
     return answer, notes
 
 
