@@ -152,3 +152,13 @@ def test_an_error_that_quotes_a_file_name_with_a_newline_is_one_line(tmp_path):
 
     row = result_row(str(tmp_path / "two\nlines.pdf"), None, f"no such file: {tmp_path}/two\nlines.pdf")
     assert "\n" not in row["error"]
+
+
+def test_pdfs_read_from_several_threads_at_once_read_as_from_one(dev_dir):
+    """PDFium is not thread-safe: reading is serialised, so threads get each letter's own text."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pdfs = sorted(dev_dir.glob("*.pdf"))[:12]
+    alone = [read_text(pdf) for pdf in pdfs]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(read_text, pdfs * 3)) == alone * 3

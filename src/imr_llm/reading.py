@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Optional, Union
 
@@ -157,7 +158,16 @@ def _pdf_failure(data: bytes, message: str) -> str:
     return "not a readable PDF: damaged (PDFium cannot open it)"
 
 
+# PDFium is not thread-safe: a run reads in one thread of its own, and a caller's thread may too.
+_PDFIUM = threading.Lock()
+
+
 def _read_pdf(data: bytes) -> str:
+    with _PDFIUM:
+        return _read_pdf_unlocked(data)
+
+
+def _read_pdf_unlocked(data: bytes) -> str:
     import pypdfium2 as pdfium  # imported here so that `imr-llm --help` stays fast
 
     try:
