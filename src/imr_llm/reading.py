@@ -158,7 +158,7 @@ def _pdf_failure(data: bytes, message: str) -> str:
     return "not a readable PDF: damaged (PDFium cannot open it)"
 
 
-# PDFium is not thread-safe: a run reads in one thread of its own, and a caller's thread may too.
+# PDFium is not thread-safe, and a caller may read letters from threads (asyncio.to_thread, a pool).
 _PDFIUM = threading.Lock()
 
 

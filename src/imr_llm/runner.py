@@ -66,10 +66,6 @@ async def aextract_many(
     endpoint = resolved.endpoint
     check_workers(workers, resolved)
     pool = _parser_pool(workers) if workers > 1 else None
-    # The parser alone in this process: PDFium reads the next letters in a thread while this one
-    # parses (PDFium's calls let go of the GIL; 6.4 ms a dev letter, parsing 3.3 ms), one thread
-    # because PDFium is not thread-safe.
-    reader = concurrent.futures.ThreadPoolExecutor(1, "imr-llm-read") if endpoint is None and pool is None else None
     client = None
     # A letter's requests are made as slots free, not all at its start: 256 letters started at
     # once (64 in flight) built every request before the first answer could be read.
@@ -84,9 +80,6 @@ async def aextract_many(
             if pool is not None:
                 parsed = await asyncio.get_running_loop().run_in_executor(pool, _parse_file, source)
                 return Outcome(source, sha256, parsed)
-            if reader is not None:
-                text = await asyncio.get_running_loop().run_in_executor(reader, read_text, Path(source))
-                return Outcome(source, sha256, parse_letter(text))
             return Outcome(source, sha256, await aextract_resolved(Path(source), resolved, client, slots))
         except AccessDenied:
             raise
@@ -139,8 +132,6 @@ async def aextract_many(
             await client.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        if reader is not None:
-            reader.shutdown(wait=True, cancel_futures=True)
         collector.__exit__(None, None, None)
 
 
