@@ -104,9 +104,11 @@ class Caller:
             # No redirects: a 307 would re-send the letter (and the key) to whatever host it names.
             http = DefaultAsyncHttpxClient(follow_redirects=False, transport=BoundedTransport(),
                                            verify=shared_ssl_context())
-            client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.client_key, http_client=http)
-        # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
-        self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
+            # The openai client's own retries off (tenacity's are the bounded ones); our timeout per request.
+            self._client = AsyncOpenAI(base_url=endpoint.base_url, api_key=endpoint.client_key, http_client=http,
+                                       max_retries=0, timeout=endpoint.timeout)
+        else:  # a copy with those settings (with_options costs a second client: not for our own)
+            self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
         self._instructors: dict[Any, Any] = {}  # by mode, made on first use (most letters use one)
 
     def _instructor(self, repeats_schema: bool) -> Any:
