@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imr_llm import aextract
+from imr_llm import DEFAULT_PROMPT, aextract
 
 from .latency_server import LatencyServer, recorded_answers
 from .throughput import SEEDS
@@ -40,10 +40,10 @@ class Overhead:
         return self.imr_seconds / self.bare_seconds
 
 
-async def _imr(base_url: str, letters: list[Path]) -> tuple[int, float]:
+async def _imr(base_url: str, letters: list[Path], prompt: str) -> tuple[int, float]:
     started, calls = time.perf_counter(), 0
     for letter in letters:
-        result = await aextract(letter, model="local", base_url=base_url, prompt="segmented-v1")
+        result = await aextract(letter, model="local", base_url=base_url, prompt=prompt)
         calls += result.usage.calls
     return calls, time.perf_counter() - started
 
@@ -60,12 +60,12 @@ async def _bare(base_url: str, bodies: list[dict]) -> float:
     return elapsed
 
 
-def measure(base_url: str, seeds: Path = SEEDS, rounds: int = 3) -> Overhead:
+def measure(base_url: str, seeds: Path = SEEDS, rounds: int = 3, prompt: str = DEFAULT_PROMPT) -> Overhead:
     letters = sorted(seeds.glob("*.txt")) * rounds
-    asyncio.run(_imr(base_url, letters[:1]))  # warm-up: imports, first connection
-    calls, imr_seconds = asyncio.run(_imr(base_url, letters))
-    # The same number of requests, bare: the recorded segmented-v1 bodies, cycled.
-    recorded = [json.loads(body) for body in recorded_answers(("segmented-v1",))]
+    asyncio.run(_imr(base_url, letters[:1], prompt))  # warm-up: imports, first connection
+    calls, imr_seconds = asyncio.run(_imr(base_url, letters, prompt))
+    # The same number of requests, bare: the prompt's recorded bodies, cycled.
+    recorded = [json.loads(body) for body in recorded_answers((prompt,))]
     bodies = [recorded[i % len(recorded)] for i in range(calls)]
     for body in bodies:  # what the openai client takes as arguments, not as raw JSON keys
         body.setdefault("extra_body", {})["response_format"] = body.pop("response_format", None)
@@ -76,9 +76,10 @@ def measure(base_url: str, seeds: Path = SEEDS, rounds: int = 3) -> Overhead:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--prompt", default=DEFAULT_PROMPT, help="a prompt whose seed cassettes are recorded")
     args = parser.parse_args()
     with LatencyServer(0.0) as base_url:
-        runs = [measure(base_url) for _ in range(args.runs)]
+        runs = [measure(base_url, prompt=args.prompt) for _ in range(args.runs)]
     print("| per model call | median |")
     print("|---|---|")
     print(f"| imr-llm over bare openai client (time ratio) | {statistics.median(r.ratio for r in runs):.2f} |")

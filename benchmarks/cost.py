@@ -4,9 +4,12 @@ Tokens come from the recorded evaluation cassettes (the local model over the gol
 replayed through `python -m evals`' runner: what each strategy really sent and got back, re-asks
 included. Dollars apply the price table (`imr_llm.load_prices`) to those tokens.
 
-Caveat, measured not hidden: on the local server instructor writes the JSON schema into each
-prompt (Mode.JSON); on OpenAI's API the schema travels as `response_format` instead, so hosted
-models would see fewer prompt tokens per call than counted here.
+Caveat, measured not hidden: for the v1 and v2 templates instructor writes the JSON schema into
+each prompt on the local server (Mode.JSON); on OpenAI's API, and for the v3 templates everywhere,
+the schema travels only as `response_format`, so those prompts carry fewer tokens.
+
+Request bytes per letter: the bodies `imr-llm batch prepare` writes (what a batch engine, or
+OpenAI's API, is sent), for any letters, with no model involved.
 
     python -m benchmarks.cost
 """
@@ -14,12 +17,17 @@ models would see fewer prompt tokens per call than counted here.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from imr_llm import load_prices
 
 MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o", "gpt-5-mini")
-PROMPTS = ("segmented-v2", "monolithic-v2")  # the prompts whose evaluation cassettes are recorded
+PROMPTS = ("segmented-v3", "segmented-v2", "monolithic-v2")  # the prompts whose evaluation cassettes are recorded
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,44 @@ def tokens_per_letter(prompt: str, only: tuple[str, ...] = ()) -> Tokens:
     row = run_row(spec, documents)
     return Tokens(prompt, len(documents) - row.failed, row.per_letter("prompt_tokens") or 0.0,
                   row.per_letter("completion_tokens") or 0.0, row.per_letter("calls") or 0.0)
+
+
+@dataclass(frozen=True)
+class RequestBytes:
+    prompt: str
+    by_letter: dict[str, int]  # the letter's SHA-256 prefix (from the custom_id) -> bytes of its bodies
+    requests: int
+
+    @property
+    def letters(self) -> int:
+        return len(self.by_letter)
+
+    @property
+    def per_letter(self) -> float:
+        return sum(self.by_letter.values()) / max(self.letters, 1)
+
+    @property
+    def calls(self) -> float:
+        return self.requests / max(self.letters, 1)
+
+    def most_against(self, other: RequestBytes) -> float:
+        """The largest ratio of this prompt's bytes to ``other``'s over the letters both prepared."""
+        return max(self.by_letter[key] / other.by_letter[key] for key in self.by_letter.keys() & other.by_letter.keys())
+
+
+def request_bytes_per_letter(prompt: str, *folders: Path) -> RequestBytes:
+    """The request bodies `imr-llm batch prepare --prompt PROMPT` writes for the letters in ``folders``."""
+    with tempfile.TemporaryDirectory() as folder:
+        requests = Path(folder) / "requests.jsonl"
+        subprocess.run([sys.executable, "-m", "imr_llm", "batch", "prepare", *map(str, folders), "-o", str(requests),
+                        "--model", "gpt-4o-mini", "--prompt", prompt], check=True, capture_output=True)
+        by_letter: dict[str, int] = {}
+        lines = requests.read_text().splitlines()
+        for line in lines:
+            request = json.loads(line)
+            letter = request["custom_id"].split("-")[1]
+            by_letter[letter] = by_letter.get(letter, 0) + len(json.dumps(request["body"]).encode())
+    return RequestBytes(prompt, by_letter, len(lines))
 
 
 def main() -> None:

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
 
 
-def recorded_answers(folders: tuple[str, ...] = ("segmented-v1", "monolithic-v1", "segmented-v2", "monolithic-v2"),
+def recorded_answers(folders: tuple[str, ...] = ("segmented-v1", "monolithic-v1", "segmented-v2", "monolithic-v2",
+                                                 "segmented-v3", "monolithic-v3"),
                      ) -> dict[bytes, bytes]:
     """Request body -> response body, from the plain cassettes of the seed letters."""
     import yaml

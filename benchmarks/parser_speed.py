@@ -28,6 +28,22 @@ def documents_per_second(paths: list[Path]) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
+def batch_documents_per_second(paths: list[Path]) -> float:
+    """`aextract_many` over ``paths`` with no model, in this process: how a batch parses, content
+    hashes and event loop included."""
+    import asyncio
+
+    from imr_llm import ExtractOptions, aextract_many
+
+    async def run() -> None:
+        async for outcome in aextract_many([str(p) for p in paths], ExtractOptions(llm=False)):
+            assert outcome.error is None, outcome.error
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return len(paths) / (time.perf_counter() - started)
+
+
 def workers_seconds(docs: Path, copies: int, workers: int) -> float:
     """Wall time of `imr-llm extract --no-llm --workers N` over the folder's PDFs ``copies`` times
     (links in a temporary folder), process start-up and writing included."""

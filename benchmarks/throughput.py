@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imr_llm import ExtractOptions, Limits, aextract_many
+from imr_llm import DEFAULT_PROMPT, ExtractOptions, Limits, aextract_many
 
-from .latency_server import ROOT, LatencyServer, answered
+from .latency_server import CASSETTES, ROOT, LatencyServer, answered
 
 SEEDS = Path(ROOT.parent / "shared" / "corpus" / "seeds")
 
@@ -34,6 +34,11 @@ class Throughput:
     seconds: float  # the whole run
     sustained_requests: int  # answered in the steady state (see `_run`)
     sustained_seconds: float
+    cpu_seconds: float = 0.0  # this process's (the client's) CPU time over the whole run
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_seconds / max(self.requests, 1) * 1000
 
     @property
     def ideal(self) -> float:
@@ -50,7 +55,8 @@ class Throughput:
         return self.sustained_requests / self.sustained_seconds / self.ideal
 
 
-async def _run(base_url: str, letters: list[str], concurrency: int, delay: float) -> tuple[int, int, float, int]:
+async def _run(base_url: str, letters: list[str], concurrency: int, delay: float,
+               prompt: str) -> tuple[int, int, float, int]:
     """(requests answered, failed documents, seconds of the steady state, answered in it).
 
     The steady state runs from one delay after the start (when the first answers can come back)
@@ -67,25 +73,33 @@ async def _run(base_url: str, letters: list[str], concurrency: int, delay: float
 
     before = answered(base_url)
     asyncio.get_running_loop().call_later(delay, mark, "warm")
-    options = ExtractOptions(model="local", base_url=base_url, prompt="segmented-v1")
+    options = ExtractOptions(model="local", base_url=base_url, prompt=prompt)
     async for outcome in aextract_many(queue(), options, limits=Limits(concurrency)):
         failed += bool(outcome.error)
     (warm_at, warm_count), (drained_at, drained_count) = marks["warm"], marks["drained"]
     return answered(base_url) - before, failed, max(drained_at - warm_at, 1e-9), drained_count - warm_count
 
 
-def measure(base_url: str, delay: float, concurrency: int, seconds: float = 8.0, seeds: Path = SEEDS) -> Throughput:
+def requests_per_letter(prompt: str) -> float:
+    """Requests a seed letter makes with ``prompt``, re-asks included: its recorded cassettes'."""
+    import yaml
+
+    paths = sorted((CASSETTES / prompt).glob("seed-*.yaml"))
+    return sum(len(yaml.safe_load(path.read_text())["interactions"]) for path in paths) / max(len(paths), 1)
+
+
+def measure(base_url: str, delay: float, concurrency: int, seconds: float = 8.0, seeds: Path = SEEDS,
+            prompt: str = DEFAULT_PROMPT) -> Throughput:
     """One run sized to last about ``seconds`` at the ideal rate."""
     letters = sorted(str(p) for p in seeds.glob("*.txt"))
-    per_letter = 4.4  # requests per seed letter with segmented-v1 (re-asks included), from the cassettes
     started_at_once = 4 * concurrency  # aextract_many starts four letters per request slot
-    count = started_at_once + max(len(letters), round(seconds * concurrency / delay / per_letter))
+    count = started_at_once + max(len(letters), round(seconds * concurrency / delay / requests_per_letter(prompt)))
     batch = [letters[i % len(letters)] for i in range(count)]
-    asyncio.run(_run(base_url, letters[:1], 1, delay))  # warm-up: imports, first connections
-    started = time.perf_counter()
-    requests, failed, steady_seconds, steady_requests = asyncio.run(_run(base_url, batch, concurrency, delay))
+    asyncio.run(_run(base_url, letters[:1], 1, delay, prompt))  # warm-up: imports, first connections
+    started, cpu = time.perf_counter(), time.process_time()
+    requests, failed, steady_seconds, steady_requests = asyncio.run(_run(base_url, batch, concurrency, delay, prompt))
     return Throughput(concurrency, delay, requests, failed, time.perf_counter() - started, steady_requests,
-                      steady_seconds)
+                      steady_seconds, time.process_time() - cpu)
 
 
 def main() -> None:
@@ -94,14 +108,19 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.2, help="the server's seconds per answer")
     parser.add_argument("--runs", type=int, default=3, help="runs per concurrency; the median is shown")
     parser.add_argument("--seconds", type=float, default=8.0, help="ideal length of a run")
+    parser.add_argument("--prompt", default=DEFAULT_PROMPT, help="a prompt whose seed cassettes are recorded")
     args = parser.parse_args()
-    print("| requests in flight | ideal req/s | achieved / ideal, queue full | whole run, tail included | failed |")
-    print("|---|---|---|---|---|")
+    print("| requests in flight | ideal req/s | achieved / ideal, queue full | whole run, tail included | "
+          "client CPU a request | failed |")
+    print("|---|---|---|---|---|---|")
     with LatencyServer(args.delay) as base_url:
         for concurrency in args.concurrency:
-            runs = [measure(base_url, args.delay, concurrency, args.seconds) for _ in range(args.runs)]
+            runs = [measure(base_url, args.delay, concurrency, args.seconds, prompt=args.prompt)
+                    for _ in range(args.runs)]
             print(f"| {concurrency} | {runs[0].ideal:.1f} | {statistics.median(r.sustained_ratio for r in runs):.3f} | "
-                  f"{statistics.median(r.ratio for r in runs):.3f} | {sum(r.failed for r in runs)} |", flush=True)
+                  f"{statistics.median(r.ratio for r in runs):.3f} | "
+                  f"{statistics.median(r.cpu_ms_per_request for r in runs):.2f} ms | {sum(r.failed for r in runs)} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

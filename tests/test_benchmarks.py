@@ -10,10 +10,12 @@ import sys
 
 from conftest import ROOT
 
-FIGURES = ["parser only", "PDF reading alone", "reference: pypdf", "parser in processes",
-           "library overhead per model call",
-           "concurrency: 1 ", "concurrency: 4 ", "concurrency: 16 ", "concurrency: 64 ", "cost: segmented-v2",
-           "cost: monolithic-v2", "memory: peak RSS", "report: ", "start-up"]
+FIGURES = ["parser, a batch in one process", "parser only", "PDF reading alone", "reference: pypdf",
+           "parser in processes", "library overhead per model call",
+           "concurrency: 1 requests in flight, server answering in 0.2", "concurrency: 4 ", "concurrency: 16 ",
+           "concurrency: 64 requests in flight, server answering in 0.2",
+           "concurrency: 64 requests in flight, server answering in 0.5", "request bytes a letter",
+           "cost: segmented-v3", "cost: segmented-v2", "cost: monolithic-v2", "memory: peak RSS", "report: ", "start-up"]
 
 
 def test_quick_benchmarks_print_every_figure():
