@@ -43,12 +43,12 @@ FALLBACK_PROMPT = "monolithic-v2"  # for a template of one's own; a shipped one 
 # letter's answer copies items and rationales. Asked about all of a letter's decisions at once, 150
 # each: a decision's fields take about 70 (the seeds' recorded answers), and the small local model,
 # when it loops, loops until the budget is spent (3,000 tokens for a letter of 10 decisions).
-DECISION_TOKENS = 300
+DECISION_TOKENS = CASE_TOKENS = 300
+LETTER_TOKENS = 1024
 GROUPED_DECISION_TOKENS = 150
 # At most 8 blocks a call: recording the evals with the local model, letters of up to 8 decisions
 # took at most 172 s in all; one of 21 in one call timed out (120 s a request) three times.
 GROUP_SIZE = 8
-MAX_TOKENS = {DecisionAnswer: DECISION_TOKENS, CaseAnswer: 300, LetterAnswer: 1024}
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class Call:
     answer_model: type[BaseModel]
     messages: list[dict[str, str]]
     context: dict[str, Any]  # the validation context (see `answers`)
-    max_tokens: int = 1024
-    repeats_schema: bool = True  # `Prompt.repeats_schema` of the template the messages come from
+    max_tokens: int  # the answer's budget
+    repeats_schema: bool  # `Prompt.repeats_schema` of the template the messages come from
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def plan_calls(text: str, prompt: Prompt) -> Plan:
     if parsed is None or prompt.strategy == "monolithic":
         used = prompt if prompt.strategy == "monolithic" else load_prompt(_fallback_for(prompt.name))
         call = Call("letter", LetterAnswer, used.messages("letter", text=text), {"text": text},
-                    MAX_TOKENS[LetterAnswer], used.repeats_schema)
+                    LETTER_TOKENS, used.repeats_schema)
         return Plan(text, prompt, parsed, [call], None if used is prompt else used)
     layout = find_layout(text)
     calls = _grouped_calls(text, prompt, parsed) if prompt.groups_decisions else [
@@ -97,7 +97,7 @@ def plan_calls(text: str, prompt: Prompt) -> Plan:
     ]
     summary = text[slice(*layout.summary_span)].strip()
     calls.append(Call("case summary", CaseAnswer, prompt.messages("case", summary=summary), {"text": summary},
-                      MAX_TOKENS[CaseAnswer], prompt.repeats_schema))
+                      CASE_TOKENS, prompt.repeats_schema))
     return Plan(text, prompt, parsed, calls)
 
 
@@ -106,14 +106,14 @@ def _grouped_calls(text: str, prompt: Prompt, parsed: Determination) -> list[Cal
     5.6 KB in segmented-v2, sent with each of a letter's 2.3 decisions on average) go once per
     group. Blocks keep the letter's numbers ("### Item 9" opens a second group)."""
     decisions = parsed.decisions
+    system = prompt.render("decisions", "system")  # the same for every group
     calls = []
     for first in range(0, len(decisions), GROUP_SIZE):
         group = decisions[first:first + GROUP_SIZE]
         blocks = [f"### Item {first + i + 1}\n\n" + prompt.render("decision", "user", item=d.item, outcome=d.outcome,
                                                                  rationale=d.rationale)
                   for i, d in enumerate(group)]
-        messages = [{"role": "system", "content": prompt.render("decisions", "system")},
-                    {"role": "user", "content": "\n\n".join(blocks)}]
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(blocks)}]
         context = {"text": text, "first": first,
                    "blocks": [{"item": d.item, "rationale": d.rationale} for d in group]}
         label = "decisions" if len(decisions) <= GROUP_SIZE else f"decisions {first + 1}-{first + len(group)}"
