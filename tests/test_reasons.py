@@ -63,3 +63,22 @@ def test_an_overturned_item_meets_the_guidelines():
 
 def test_no_phrase_no_reason():
     assert reasons_for("The request is not medically necessary.", "upheld") == []
+
+
+@pytest.mark.parametrize("written", [str.upper, str.title, str.swapcase])
+def test_case_does_not_change_the_reasons(written):
+    # Phrases are matched against the sentence folded to lower case; how the letter capitalises
+    # a sentence (a heading in capitals, a title-cased quotation) changes nothing.
+    rationale = ("Per ODG, thermography is not recommended. In this case there is no documentation of objective "
+                 "functional improvement, and the request for 12 visits exceeds the guideline recommendation.")
+    expected = ["exceeds_guideline_quantity", "no_functional_improvement", "not_recommended"]
+    assert reasons_for(rationale, "upheld") == expected
+    assert reasons_for(". ".join(written(s) for s in rationale.split(". ")), "upheld") == expected
+
+
+def test_a_phrase_written_with_a_capital_is_refused():
+    from imr_llm.reasons import _phrase
+
+    assert _phrase(r"\bno\s+(?P<what>\w+)\W").search("no records.")  # escapes and group names are no capitals
+    with pytest.raises(ValueError, match="lower case"):
+        _phrase(r"\bMTUS\b")
