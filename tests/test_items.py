@@ -87,3 +87,11 @@ def test_body_regions_named_in_the_item(item, regions):
 )
 def test_medication_as_written(item, medication):
     assert parse_medication(item) == medication
+
+
+def test_a_drug_is_found_however_it_is_capitalised():
+    # Drug names are matched against the item folded to lower case; the name comes back as written.
+    assert parse_medication("NORCO 10/325MG #90") == "NORCO"
+    assert parse_medication("Retrospective request for Cyclobenzaprine 7.5mg") == "Cyclobenzaprine"
+    assert parse_medication("Senokot-S, 60 tablets") == "Senokot"  # a one-letter suffix is still the drug
+    assert parse_medication("Lidocaïne patch") is None  # a letter lower() leaves as it is: no drug of that name

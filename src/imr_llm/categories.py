@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .items import DRUG_PATTERN, PROCEDURE_WORDS, TOPICAL_WORDS, reviewed_part
+from .items import PROCEDURE_WORDS, TOPICAL_WORDS, drug_spans, reviewed_part
 from .taxonomy import COMMERCIAL_TOPICAL_DRUGS, DRUGS, is_subcategory, subcategories
 
 
@@ -134,11 +134,11 @@ def classify(item: str, medication: Optional[str] = None) -> Classification:
 
 def _earliest(text: str, medication: Optional[str]) -> Optional[Classification]:
     found: list[tuple[int, int, Classification]] = []
-    drug = DRUG_PATTERN.search(text) if medication else None
+    drug = next(drug_spans(text), None) if medication else None
     if medication and (drug or text.lower().startswith(medication.lower())):
-        named = (drug.group(1) if drug else medication).lower()
+        named = (text[slice(*drug)] if drug else medication).lower()
         if named in _VISCOSUPPLEMENT or not PROCEDURE_WORDS.search(text):
-            found.append((drug.start() if drug else 0, -1, _drug_classification(text, medication)))
+            found.append((drug[0] if drug else 0, -1, _drug_classification(text, medication)))
     for order, rule in enumerate(_RULES):
         match = rule.pattern.search(text)
         if match:
@@ -155,7 +155,7 @@ def _earliest(text: str, medication: Optional[str]) -> Optional[Classification]:
 
 
 def _drug_classification(text: str, medication: str) -> Classification:
-    names = [match.group(1).lower() for match in DRUG_PATTERN.finditer(text)]
+    names = [text[start:end].lower() for start, end in drug_spans(text)]
     kit = next((name for name in names if DRUGS.get(name) == "Topical Compounds"), None)
     if kit:
         return Classification("Pharmaceuticals", "Topical Compounds", f"compounding kit: {kit}")
