@@ -152,6 +152,33 @@ def test_parser_workers_yield_what_one_process_does(tmp_path):
     assert [o.error for o in two if o.determination is None] == [o.error for o in one if o.determination is None]
 
 
+@pytest.mark.parametrize("other_thread", [False, True])
+def test_parser_workers_fork_only_where_no_other_thread_runs(other_thread):
+    # A forked worker starts with everything imported (a spawned one imports for 0.7 s); a fork
+    # copies only the thread that forks, so with another thread alive the workers are spawned.
+    import sys
+
+    from imr_llm.runner import _parser_pool
+
+    stop = threading.Event()
+    extra = threading.Thread(target=stop.wait) if other_thread else None
+    if extra:
+        extra.start()
+    try:
+        alone = threading.active_count() == 1
+        pool = _parser_pool(2)
+        try:
+            expected = "fork" if sys.platform == "linux" and alone else "spawn"
+            assert pool._mp_context.get_start_method() == expected
+            assert pool.submit(sum, [1, 2]).result() == 3
+        finally:
+            pool.shutdown()
+    finally:
+        stop.set()
+        if extra:
+            extra.join()
+
+
 def test_requests_are_made_as_slots_free_not_all_at_a_letters_start(slow_server, monkeypatch):
     """Two slots, ten letters started at once: no more than two requests exist at any moment
     (before, every letter built all its requests at once and they queued at the transport)."""

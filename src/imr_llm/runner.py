@@ -145,12 +145,26 @@ def check_workers(workers: int, resolved: Resolved) -> None:
 
 
 def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Processes for the parser. Started fresh ("spawn": a fork would copy the running event loop
-    and its threads), each ignoring Ctrl-C: the run itself stops them, between documents."""
-    import multiprocessing
+    """Processes for the parser, each ignoring Ctrl-C: the run itself stops them, between documents.
 
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+    Forked where that is safe (Linux, and this process runs no other thread): a forked worker
+    starts with everything imported, where a spawned one spends 0.7 s importing (470 letters on
+    2 cores, `--workers 2` against `--workers 1`: 1.40x spawned, 1.59x forked). The worker never
+    touches the parent's event loop; the workers start here, before this run writes anything,
+    so that no buffered output of the parent is copied into them (a child flushes it at exit)."""
+    import multiprocessing
+    import sys
+    import threading
+
+    method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+    if method == "fork":
+        sys.stdout.flush()
+        sys.stderr.flush()
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                                   initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    if method == "fork":
+        pool.submit(int).result()  # the processes fork now (all at once, at the first task)
+    return pool
 
 
 def _parse_file(source: str) -> Determination:
