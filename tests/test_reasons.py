@@ -76,9 +76,7 @@ def test_case_does_not_change_the_reasons(written):
     assert reasons_for(". ".join(written(s) for s in rationale.split(". ")), "upheld") == expected
 
 
-def test_a_phrase_written_with_a_capital_is_refused():
+def test_a_phrase_written_with_capitals_matches_the_folded_sentence():
     from imr_llm.reasons import _phrase
 
-    assert _phrase(r"\bno\s+(?P<what>\w+)\W").search("no records.")  # escapes and group names are no capitals
-    with pytest.raises(ValueError, match="lower case"):
-        _phrase(r"\bMTUS\b")
+    assert _phrase(r"\bper\s+MTUS\b(?P<What>\W)").search("per mtus,").group("What") == ","

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ._folding import FoldedPattern
 from .items import PROCEDURE_WORDS, TOPICAL_WORDS, drug_spans, reviewed_part
 from .taxonomy import COMMERCIAL_TOPICAL_DRUGS, DRUGS, is_subcategory, subcategories
 
@@ -39,11 +40,11 @@ class _Rule:
     name: str
     category: str
     subcategory: Optional[str]
-    pattern: re.Pattern[str]
+    pattern: FoldedPattern
 
 
 def _rules(*rows: tuple[str, str, Optional[str], str]) -> tuple[_Rule, ...]:
-    rules = tuple(_Rule(name, category, sub, re.compile(pattern, re.I)) for name, category, sub, pattern in rows)
+    rules = tuple(_Rule(name, category, sub, FoldedPattern(pattern)) for name, category, sub, pattern in rows)
     for rule in rules:  # no rule may name what the DWC does not have
         assert is_subcategory(rule.category, rule.subcategory), rule
         assert rule.subcategory is not None or not subcategories(rule.category), rule
@@ -119,9 +120,9 @@ def classify(item: str, medication: Optional[str] = None) -> Classification:
     """The category and subcategory the item's words give, with the basis; or all None."""
     text = reviewed_part(item)
     for rule in _WHOLE_ITEM_RULES:
-        match = rule.pattern.search(text)
-        if match:
-            return _refined(text, Classification(rule.category, rule.subcategory, _basis(rule.name, match)))
+        span = rule.pattern.span(text)
+        if span:
+            return _refined(text, Classification(rule.category, rule.subcategory, _basis(rule.name, text, span)))
     text = _POST_OP.sub(lambda match: " " * len(match.group(0)), text)
     head = _SECOND_TREATMENT.split(text, maxsplit=1)[0]
     found = _earliest(head, medication)
@@ -140,9 +141,9 @@ def _earliest(text: str, medication: Optional[str]) -> Optional[Classification]:
         if named in _VISCOSUPPLEMENT or not PROCEDURE_WORDS.search(text):
             found.append((drug[0] if drug else 0, -1, _drug_classification(text, medication)))
     for order, rule in enumerate(_RULES):
-        match = rule.pattern.search(text)
-        if match:
-            found.append((match.start(), order, Classification(rule.category, rule.subcategory, _basis(rule.name, match))))
+        span = rule.pattern.span(text)
+        if span:
+            found.append((span[0], order, Classification(rule.category, rule.subcategory, _basis(rule.name, text, span))))
     if not found:
         return None
     found.sort(key=lambda each: each[:2])
@@ -178,11 +179,11 @@ def _refined(text: str, found: Classification) -> Classification:
     if found.subcategory not in _GENERIC:  # only a category's catch-all subcategory is refined
         return found
     for rule in _REFINEMENTS.get(found.category or "", ()):
-        match = rule.pattern.search(text)
-        if match:
-            return Classification(rule.category, rule.subcategory, _basis(rule.name, match))
+        span = rule.pattern.span(text)
+        if span:
+            return Classification(rule.category, rule.subcategory, _basis(rule.name, text, span))
     return found
 
 
-def _basis(name: str, match: re.Match[str]) -> str:
-    return f"{name}: {' '.join(match.group(0).split())}"
+def _basis(name: str, text: str, span: tuple[int, int]) -> str:
+    return f"{name}: {' '.join(text[slice(*span)].split())}"
