@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 
 import pytest
 from conftest import seed
@@ -75,6 +76,23 @@ def test_the_lock_is_released_when_opening_fails(tmp_path):
 
         open_output(str(out), resume=True)  # Parquet cannot resume
     OutputLock(str(out)).acquire().release()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_does_not_keep_the_output_locked(tmp_path):
+    # A --workers process is a fork of the run; killed with it, it must not hold the lock on.
+    path = str(tmp_path / "out.jsonl")
+    lock = OutputLock(path).acquire()
+    child = os.fork()
+    if child == 0:
+        time.sleep(3)
+        os._exit(0)
+    try:
+        lock.release()
+        OutputLock(path).acquire().release()  # at once, with the child still alive
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
 
 
 def test_resume_never_follows_a_link_planted_at_its_temporary_name(letter, tmp_path):

@@ -33,6 +33,7 @@ def test_killed_then_resumed_every_document_exactly_once(tmp_path):
         time.sleep(0.01)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
+    assert not _processes_naming(out), "a parser process outlived the killed run"
     written = out.read_text().count("\n")
     assert 0 < written < LETTERS, "the run was not killed mid-way"
 
@@ -44,3 +45,20 @@ def test_killed_then_resumed_every_document_exactly_once(tmp_path):
     assert len(hashes) == len(set(hashes)) == LETTERS
     assert set(hashes) == {content_hash(str(path)) for path in letters.iterdir()}
     assert all(row["error"] is None for row in rows)
+
+
+def _processes_naming(path, wait=5.0):
+    """The processes whose command line names ``path``, after up to ``wait`` s for them to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    if str(path).encode() in cmdline.read():
+                        found.append(int(entry))
+            except (OSError, ValueError):
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)

@@ -41,6 +41,24 @@ def refuse_inputs(output: Optional[str], inputs: Sequence[str], *, letters: bool
                               "choose another output")
 
 
+# The lock descriptors this process holds. A forked child (a `--workers` process) must not hold
+# them too: killed with its parent, it would keep the output locked until it exits.
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)  # the child's copy only: the parent's lock stands
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 class OutputLock:
     """An exclusive lock on writing ``path``, taken at once or refused (OutputError naming the holder)."""
 
@@ -75,6 +93,7 @@ class OutputLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd
+        _HELD.add(fd)
         return self
 
     def release(self) -> None:
@@ -84,5 +103,6 @@ class OutputLock:
             os.unlink(self.lock_path)  # removed while still held: a newcomer then locks a new file
         except OSError:
             pass
+        _HELD.discard(self.fd)
         os.close(self.fd)  # closing the descriptor releases the flock
         self.fd = -1

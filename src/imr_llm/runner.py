@@ -12,7 +12,9 @@ import concurrent.futures
 import contextlib
 import gc
 import itertools
+import os
 import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Collection, Iterable, Optional
@@ -153,7 +155,6 @@ def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     touches the parent's event loop; the workers start here, before this run writes anything,
     so that no buffered output of the parent is copied into them (a child flushes it at exit)."""
     import multiprocessing
-    import sys
     import threading
 
     method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
@@ -161,10 +162,26 @@ def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         sys.stdout.flush()
         sys.stderr.flush()
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                                  initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+                                                  initializer=_start_worker, initargs=(os.getpid(),))
     if method == "fork":
         pool.submit(int).result()  # the processes fork now (all at once, at the first task)
     return pool
+
+
+def _start_worker(parent: int) -> None:
+    """A parser process ignores Ctrl-C (the run stops it, between documents) and dies with the
+    run: on Linux the kernel kills it when its parent dies, even by SIGKILL (else a forked worker
+    would wait on its queue for ever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before that took hold
+        os._exit(1)
 
 
 def _parse_file(source: str) -> Determination:
