@@ -79,20 +79,28 @@ def test_the_lock_is_released_when_opening_fails(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
-def test_a_forked_child_does_not_keep_the_output_locked(tmp_path):
-    # A --workers process is a fork of the run; killed with it, it must not hold the lock on.
+def test_a_run_killed_leaves_no_lock_behind_in_its_forked_children(tmp_path):
+    # A run holds the lock and forks a worker, then is killed (no release: the lock file stays).
+    # The worker, still alive, must not keep the output locked.
     path = str(tmp_path / "out.jsonl")
-    lock = OutputLock(path).acquire()
-    child = os.fork()
-    if child == 0:
-        time.sleep(3)
-        os._exit(0)
+    read_end, write_end = os.pipe()
+    run = os.fork()
+    if run == 0:
+        OutputLock(path).acquire()
+        worker = os.fork()
+        if worker == 0:
+            time.sleep(5)
+            os._exit(0)
+        os.write(write_end, f"{worker}\n".encode())
+        os.kill(os.getpid(), 9)
+    os.waitpid(run, 0)
+    worker = int(os.read(read_end, 32))
     try:
-        lock.release()
-        OutputLock(path).acquire().release()  # at once, with the child still alive
+        OutputLock(path).acquire().release()  # at once, with the worker still alive
     finally:
-        os.kill(child, 9)
-        os.waitpid(child, 0)
+        os.kill(worker, 9)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_resume_never_follows_a_link_planted_at_its_temporary_name(letter, tmp_path):
