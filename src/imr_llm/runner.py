@@ -150,10 +150,11 @@ def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """Processes for the parser, each ignoring Ctrl-C: the run itself stops them, between documents.
 
     Forked where that is safe (Linux, and this process runs no other thread): a forked worker
-    starts with everything imported, where a spawned one spends 0.7 s importing (470 letters on
-    2 cores, `--workers 2` against `--workers 1`: 1.40x spawned, 1.59x forked). The worker never
-    touches the parent's event loop; the workers start here, before this run writes anything,
-    so that no buffered output of the parent is copied into them (a child flushes it at exit)."""
+    starts with everything imported, where a spawned one spends 0.7 s importing (`--workers 2`
+    against `--workers 1` on 2 cores, `python -m benchmarks`: 470 letters 1.45x spawned, 1.58x
+    forked; 1,880 letters 1.58x, 1.88x). The worker never touches the parent's event loop; the
+    workers start here, before this run writes anything, so that no buffered output of the
+    parent is copied into them (a child flushes it at exit)."""
     import multiprocessing
     import threading
 
