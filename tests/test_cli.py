@@ -412,3 +412,18 @@ def test_the_default_concurrency_suits_the_endpoint(monkeypatch, tmp_path, args,
     monkeypatch.setattr(imr_llm.cli, "aextract_many", nothing)
     assert main(["extract", str(seed("000")), "-o", str(tmp_path / "out.jsonl"), *args]) == 0
     assert seen == [concurrency]
+
+
+def test_a_parser_run_of_more_than_a_handful_of_letters_uses_every_core():
+    import os
+
+    from imr_llm import ExtractOptions
+    from imr_llm.cli import _workers
+    from imr_llm.runner import workers_fork
+
+    parser = ExtractOptions(llm=False).resolve()
+    cores = os.cpu_count() or 1
+    assert _workers(None, parser, 21) == (cores if workers_fork() else 1)  # forked workers start at once
+    assert _workers(None, parser, 201) == cores
+    assert _workers(None, parser, 5) == 1
+    assert _workers(3, parser, 5) == 3

@@ -68,7 +68,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
                          "endpoint, which --rpm/--tpm keep within its limits; 8 for --model local and the parser)")
     extract.add_argument("--workers", type=_at_least(1), metavar="N",
                          help="processes parsing at once, for the parser alone (default: one per core when more "
-                         "than 200 letters are parsed with no model, else 1)")
+                         "than 20 letters are parsed with no model (200 where processes cannot be forked), "
+                         "else 1)")
     extract.add_argument("--rpm", type=_positive, metavar="R", help="model requests per minute at most")
     extract.add_argument("--tpm", type=_positive, metavar="T", help="model tokens per minute at most (estimated ahead)")
     extract.add_argument("--resume", action="store_true",

@@ -37,7 +37,7 @@ from .options import ExtractOptions, Resolved
 from .outputs import Nowhere, Output, open_output, output_format
 from .pricing import load_prices, usage_cost
 from .prompting import load_prompt
-from .runner import aextract_many, check_workers
+from .runner import aextract_many, check_workers, workers_fork
 from .writing import json_line, printable, result_row, write_table
 
 SUFFIXES = (".pdf", ".txt")
@@ -171,10 +171,11 @@ def _default_concurrency(resolved: Resolved) -> int:
     return 32
 
 
-# Starting a parser process costs about 0.7 s here (imports, PDFium), a single process's time for
-# some 70 letters: over 1,880 dev letters 2 workers took 10.1 s against 1's 18.6 s (1.85x), over
-# 470 3.0-3.2 s against 4.6-4.8 s, and under about 150 letters they gain nothing.
-_WORKERS_FROM = 200
+# A spawned parser process costs about 0.7 s to start (imports, PDFium), a single process's time
+# for some 70 letters; under about 150 letters 2 of them gained nothing. A forked one starts at
+# once: 2 forked against 1, whole commands on 2 cores, 10 letters 1.02x, 24 1.09x, 48 1.26x,
+# 94 1.38x, 470 1.58x.
+_WORKERS_FROM = {"fork": 20, "spawn": 200}
 
 
 def _workers(asked: Optional[int], resolved: Resolved, letters: int) -> int:
@@ -183,7 +184,7 @@ def _workers(asked: Optional[int], resolved: Resolved, letters: int) -> int:
     if asked is not None:
         check_workers(asked, resolved)
         return asked
-    if resolved.endpoint is None and letters > _WORKERS_FROM:
+    if resolved.endpoint is None and letters > _WORKERS_FROM["fork" if workers_fork() else "spawn"]:
         return max(1, os.cpu_count() or 1)
     return 1
 

@@ -146,6 +146,13 @@ def check_workers(workers: int, resolved: Resolved) -> None:
                          "requests in flight: see --concurrency")
 
 
+def workers_fork() -> bool:
+    """Whether parser processes started now would be forked (and start at once), not spawned."""
+    import threading
+
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
 def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """Processes for the parser, each ignoring Ctrl-C: the run itself stops them, between documents.
 
@@ -156,9 +163,8 @@ def _parser_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     workers start here, before this run writes anything, so that no buffered output of the
     parent is copied into them (a child flushes it at exit)."""
     import multiprocessing
-    import threading
 
-    method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+    method = "fork" if workers_fork() else "spawn"
     if method == "fork":
         sys.stdout.flush()
         sys.stderr.flush()
