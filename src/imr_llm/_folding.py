@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
+from ._gates import GatedPattern
+
 # An escape (\W, \S, \x4A), a group's name, or a letter to fold.
 _PART = re.compile(r"\\.|\(\?P[<=]\w+>?|[A-Z]")
 
@@ -30,7 +32,8 @@ class FoldedPattern:
         if "(?-i" in pattern:  # a part matched in one capitalisation only cannot be matched folded
             raise ValueError(f"a folded pattern matches in every capitalisation: {pattern[:60]!r}")
         self.pattern = pattern
-        self.folded = re.compile(lower_literals(pattern))
+        # Gated (see _gates): most items hold none of a rule's words, and the gate says so in C.
+        self.folded = GatedPattern(re.compile(lower_literals(pattern)))
         self._any_case: Optional[re.Pattern[str]] = None
 
     @property

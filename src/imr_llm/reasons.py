@@ -19,13 +19,16 @@ import re
 from typing import Optional
 
 from ._folding import lower_literals
+from ._gates import GatedPattern
 from .taxonomy import REASONS
 
 
-def _phrase(pattern: str) -> re.Pattern[str]:
+def _phrase(pattern: str) -> GatedPattern:
     """A phrase pattern, matched against sentences folded to lower case (see _folding): with re.I
-    the dev letters' rationales took 2.4-2.9 ms a letter, folded 1.1-1.5 ms."""
-    return re.compile(lower_literals(pattern))
+    the dev letters' rationales took 2.4-2.9 ms a letter, folded 1.1-1.5 ms; and gated by the
+    words a match needs (see _gates), which with the category rules' gates took the whole parser
+    from 1.23 to 1.12 ms a dev letter (12 rounds side by side, output byte-identical)."""
+    return GatedPattern(re.compile(lower_literals(pattern)))
 
 
 # Sentences are found in the text as written (one begins with a capital), then folded to lower case.
@@ -77,7 +80,7 @@ _NOT_GIVEN = _phrase(
 )
 
 
-def _any(*patterns: str) -> re.Pattern[str]:
+def _any(*patterns: str) -> GatedPattern:
     return _phrase("|".join(patterns))
 
 
