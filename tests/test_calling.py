@@ -265,3 +265,36 @@ def test_every_call_of_a_process_shares_one_tls_context(monkeypatch):
         server.server_close()
         transport.shared_ssl_context.cache_clear()
     assert len(made) == 1
+
+
+def test_messages_skip_openais_walk_and_the_request_is_byte_for_byte_the_same():
+    """Caller's client sends the messages in extra_body (openai walks `messages` against each
+    message type first, to change nothing in plain JSON): what goes out must not change."""
+    import httpx2
+    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+
+    from imr_llm.calling import _send_messages_as_they_are
+
+    sent: list[bytes] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request.content)
+        return httpx2.Response(200, json={"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}]})
+
+    messages = [{"role": "system", "content": "Read it."}, {"role": "user", "content": "Rationale: {{ x }} caf\u00e9\n"}]
+
+    async def send(as_they_are: bool) -> str:
+        client = AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="no-key",
+                             http_client=DefaultAsyncHttpxClient(transport=httpx2.MockTransport(answer)))
+        if as_they_are:
+            _send_messages_as_they_are(client)
+        reply = await client.chat.completions.create(
+            model="m", messages=messages, temperature=0, max_tokens=5,
+            response_format={"type": "json_schema", "json_schema": {"name": "A", "schema": {"type": "object"}}},
+            extra_body={"response_format": {"type": "json_object", "schema": {"type": "object"}}})
+        return reply.choices[0].message.content
+
+    assert asyncio.run(send(False)) == asyncio.run(send(True)) == "{}"
+    assert sent[0] == sent[1]
+    assert json.loads(sent[1])["messages"] == messages and list(json.loads(sent[1]))[0] == "messages"

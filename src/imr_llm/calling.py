@@ -109,6 +109,7 @@ class Caller:
                                        max_retries=0, timeout=endpoint.timeout)
         else:  # a copy with those settings (with_options costs a second client: not for our own)
             self._client = client.with_options(max_retries=0, timeout=endpoint.timeout)
+        _send_messages_as_they_are(self._client)
         self._instructors: dict[Any, Any] = {}  # by mode, made on first use (most letters use one)
 
     def _instructor(self, repeats_schema: bool) -> Any:
@@ -206,6 +207,23 @@ class Caller:
         if filtered and filtered[-1]:  # what a content filter let through is not the model's whole answer
             raise ModelError("the endpoint's content filter withheld the answer")
         return answer
+
+
+def _send_messages_as_they_are(client: Any) -> None:
+    """This client's ``chat.completions.create`` (which instructor calls) sends the messages in
+    ``extra_body``, which openai merges into the request body as it is: given them as ``messages``,
+    openai first walks each one against all six message types (0.38 ms a request of four, the
+    largest part of the client's CPU at 64 requests in flight), to change nothing in plain JSON
+    messages like ours. The body is byte for byte the same; only this client, our own or our copy
+    of the caller's, is changed."""
+    completions = client.chat.completions
+    create = completions.create
+
+    @functools.wraps(create)
+    async def create_sending_messages_as_they_are(*, messages: Any, extra_body: Any = None, **kwargs: Any) -> Any:
+        return await create(messages=[], extra_body={"messages": list(messages), **(extra_body or {})}, **kwargs)
+
+    completions.create = create_sending_messages_as_they_are
 
 
 _GROUNDING: ContextVar[Optional[dict[str, Any]]] = ContextVar("imr_llm_grounding", default=None)
