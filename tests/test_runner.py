@@ -144,12 +144,23 @@ def test_a_model_run_collects_garbage_less_often_and_puts_the_collector_back(slo
 
 
 def test_parser_workers_yield_what_one_process_does(tmp_path):
-    sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")] + [str(tmp_path / "missing.pdf")]
+    # More letters than one task of a worker takes, the bad ones among them: each bad letter fails
+    # alone, with the same error, and every letter's sha256 is of its bytes as in one process.
+    (tmp_path / "blank.txt").write_text("   \n")
+    (tmp_path / "fake.pdf").write_text("not a pdf at all")
+    seeds = [str(seed(n)) for n in ("000", "001", "002", "003", "004")]
+    sources = seeds[:2] + [str(tmp_path / "missing.pdf"), str(tmp_path / "blank.txt")] + seeds[2:] + \
+        [str(tmp_path / "fake.pdf")] + seeds
     one = asyncio.run(collect(sources))
     two = asyncio.run(collect(sources, workers=2))
-    assert sorted((o.source, o.error, o.determination) for o in one if o.determination) == \
-        sorted((o.source, o.error, o.determination) for o in two if o.determination)
-    assert [o.error for o in two if o.determination is None] == [o.error for o in one if o.determination is None]
+    assert len(two) == len(sources)
+
+    def by_source(outcomes):
+        return sorted(((o.source, o.sha256, o.error, o.determination) for o in outcomes), key=repr)
+
+    assert by_source(two) == by_source(one)
+    assert [o.sha256 is None for o in two if o.source.endswith("missing.pdf")] == [True]
+    assert sum(o.error is not None for o in two) == 3
 
 
 @pytest.mark.parametrize("other_thread", [False, True])
