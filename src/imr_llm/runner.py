@@ -18,7 +18,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Collection, Iterable, Optional
+from typing import Any, AsyncIterator, Collection, Coroutine, Iterable, Optional
 
 from .errors import AccessDenied, DocumentError, ModelError, UsageError
 from .extraction import aextract_resolved
@@ -118,6 +118,12 @@ async def aextract_many(
     queue, submitted = iter(sources), itertools.count()
     collector = _FewerCollections() if endpoint is not None else contextlib.nullcontext()
     task_sources: list[str] = []  # letters for the parser's processes, until there are enough for a task
+
+    def submit(work: Coroutine[Any, Any, list[Outcome]]) -> None:
+        task = asyncio.ensure_future(work)
+        order[task] = next(submitted)
+        pending.add(task)
+
     try:
         collector.__enter__()
         exhausted = False
@@ -133,18 +139,15 @@ async def aextract_many(
                     yield Outcome(source, sha256, skipped=True)
                     continue
                 if pool is None:
-                    task = asyncio.ensure_future(one(source, sha256))
-                else:
-                    task_sources.append(source)
-                    if len(task_sources) < _LETTERS_A_TASK:
-                        continue
-                    task, task_sources = asyncio.ensure_future(in_processes(task_sources)), []
-                order[task] = next(submitted)
-                pending.add(task)
+                    submit(one(source, sha256))
+                    continue
+                task_sources.append(source)
+                if len(task_sources) == _LETTERS_A_TASK:
+                    submit(in_processes(task_sources))
+                    task_sources = []
             if exhausted and task_sources:
-                task, task_sources = asyncio.ensure_future(in_processes(task_sources)), []
-                order[task] = next(submitted)
-                pending.add(task)
+                submit(in_processes(task_sources))
+                task_sources = []
             if not pending:
                 return
             finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
