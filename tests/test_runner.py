@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sys
 import threading
 
 import httpx2 as httpx
@@ -12,7 +13,8 @@ import pytest
 from benchmarks.latency_server import serve
 from conftest import seed
 
-from imr_llm import ExtractOptions, Limits, aextract_many
+from imr_llm import ExtractOptions, Limits, aextract_many, extract
+from imr_llm.errors import DocumentError
 from imr_llm.reading import content_hash
 from imr_llm.transport import LimitedTransport, estimate_tokens
 
@@ -30,6 +32,54 @@ def test_every_document_once_in_input_order_when_no_model_waits(tmp_path):
     assert [o.error is None for o in outcomes] == [True] * 5 + [False]
     assert outcomes[-1].error.startswith("no such file") and outcomes[-1].sha256 is None
     assert outcomes[0].sha256 == content_hash(sources[0])
+
+
+def test_a_batch_in_one_process_reads_beside_the_parser_and_gives_what_extract_does(tmp_path):
+    # The files are read in a thread while the loop parses; each outcome is what `extract` gives
+    # that letter alone, or the one-line error it raises, and every hash is of the file's bytes.
+    (tmp_path / "blank.txt").write_text("   \n")
+    (tmp_path / "fake.pdf").write_text("not a pdf at all")
+    sources = [str(seed(n)) for n in ("000", "001", "002", "003", "004")] + \
+        [str(tmp_path / "blank.txt"), str(tmp_path / "fake.pdf"), str(tmp_path / "missing.pdf")]
+    readers: set[str] = set()
+
+    async def run():
+        outcomes = []
+        async for outcome in aextract_many(sources, PARSER):
+            readers.update(t.name for t in threading.enumerate() if t.name.startswith("imr-llm-reader"))
+            outcomes.append(outcome)
+        return outcomes
+
+    for outcome in asyncio.run(run()):
+        try:
+            expected, error = extract(outcome.source, llm=False), None
+        except DocumentError as exc:
+            expected, error = None, str(exc)
+        assert (outcome.determination, outcome.error) == (expected, error)
+        assert outcome.sha256 == content_hash(outcome.source)
+    assert readers and not any(t.name.startswith("imr-llm-reader") for t in threading.enumerate())
+
+
+def test_reading_in_a_thread_shortens_the_switch_interval_until_the_last_run_ends():
+    # PDFium's calls return to wait for the GIL while the loop parses; with the default 5 ms
+    # interval the reading thread stalls. Two runs overlapping: the first to end leaves the short
+    # interval to the other, the last puts back the caller's.
+    before = sys.getswitchinterval()
+    seen = []
+
+    async def overlapping():
+        first = aextract_many([str(seed("000")), str(seed("001"))], PARSER)
+        second = aextract_many([str(seed("002")), str(seed("003"))], PARSER)
+        await first.__anext__()
+        await second.__anext__()
+        seen.append(sys.getswitchinterval())
+        await first.aclose()
+        seen.append(sys.getswitchinterval())
+        await second.aclose()
+        seen.append(sys.getswitchinterval())
+
+    asyncio.run(overlapping())
+    assert seen[0] == seen[1] < before / 100 and seen[2] == before == sys.getswitchinterval()
 
 
 def test_documents_already_done_are_skipped_by_content_not_name(tmp_path):
