@@ -214,14 +214,20 @@ def _send_messages_as_they_are(client: Any) -> None:
     ``extra_body``, which openai merges into the request body as it is: given them as ``messages``,
     openai first walks each one against all six message types (0.38 ms a request of four, the
     largest part of the client's CPU at 64 requests in flight), to change nothing in plain JSON
-    messages like ours. The body is byte for byte the same; only this client, our own or our copy
-    of the caller's, is changed."""
+    messages like ours. So with a ``response_format`` that ``extra_body`` replaces (the schema
+    inside a json_object, for servers other than OpenAI's): openai walked instructor's, the whole
+    JSON schema, against each of the three formats, for a value it then drops. An empty one keeps
+    the key's place. The body is byte for byte the same; only this client, our own or our copy of
+    the caller's, is changed."""
     completions = client.chat.completions
     create = completions.create
 
     @functools.wraps(create)
     async def create_sending_messages_as_they_are(*, messages: Any, extra_body: Any = None, **kwargs: Any) -> Any:
-        return await create(messages=[], extra_body={"messages": list(messages), **(extra_body or {})}, **kwargs)
+        extra_body = {"messages": list(messages), **(extra_body or {})}
+        if "response_format" in extra_body and "response_format" in kwargs:
+            kwargs["response_format"] = {}
+        return await create(messages=[], extra_body=extra_body, **kwargs)
 
     completions.create = create_sending_messages_as_they_are
 
