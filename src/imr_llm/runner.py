@@ -66,7 +66,9 @@ async def aextract_many(
     started, so that the requests never wait on a document), keeping to ``limits.rpm``/``limits.tpm``.
     A document that fails yields an Outcome with ``error`` (and, where only the model part failed,
     the parser's ``determination``); the run goes on. ``workers`` > 1 parses in that many
-    processes (the parser alone only: a model run waits on its endpoint, not on a core). An
+    processes (the parser alone only: a model run waits on its endpoint, not on a core); with one,
+    the parser alone reads the files in a thread while it parses, the interpreter's switch
+    interval shortened until the run ends (`sys.setswitchinterval`). An
     endpoint that refuses the key raises `AccessDenied` at the first refusal: every letter would
     be refused. Closing the iterator early cancels the documents in flight.
     """
