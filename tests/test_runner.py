@@ -82,6 +82,14 @@ def test_reading_in_a_thread_shortens_the_switch_interval_until_the_last_run_end
     assert seen[0] == seen[1] < before / 100 and seen[2] == before == sys.getswitchinterval()
 
 
+def test_a_batch_that_cannot_start_leaves_no_thread_and_the_switch_interval_as_it_was():
+    before = sys.getswitchinterval()
+    with pytest.raises(TypeError):
+        asyncio.run(collect(42))  # not an iterable of paths
+    assert sys.getswitchinterval() == before
+    assert not any(t.name.startswith("imr-llm-reader") for t in threading.enumerate())
+
+
 def test_documents_already_done_are_skipped_by_content_not_name(tmp_path):
     renamed = tmp_path / "renamed.txt"
     shutil.copy(seed("000"), renamed)

@@ -76,10 +76,6 @@ async def aextract_many(
     resolved = options if isinstance(options, Resolved) else (options or ExtractOptions()).resolve()
     endpoint = resolved.endpoint
     check_workers(workers, resolved)
-    pool = _parser_pool(workers) if workers > 1 else None
-    # The parser alone in this process: one thread reads the files while the loop parses the
-    # letters read before (PDFium lets go of the GIL, the regular expressions do not).
-    reader = _Reader() if pool is None and endpoint is None else None
     client = None
     # A letter's requests are made as slots free, not all at its start: 256 letters started at
     # once (64 in flight) built every request before the first answer could be read.
@@ -137,6 +133,11 @@ async def aextract_many(
         order[task] = next(submitted)
         pending.add(task)
 
+    # Started last, just before the `finally` that stops them (nothing between can fail).
+    pool = _parser_pool(workers) if workers > 1 else None
+    # The parser alone in this process: one thread reads the files while the loop parses the
+    # letters read before (PDFium lets go of the GIL, the regular expressions do not).
+    reader = _Reader() if pool is None and endpoint is None else None
     try:
         collector.__enter__()
         exhausted = False
